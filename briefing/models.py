@@ -1,0 +1,143 @@
+"""The data passed between stages.
+
+Every stage is a function over these objects, so they are frozen (a stage cannot
+change what an earlier stage produced behind its back), slotted (editions can hold
+tens of thousands of articles) and keyword-only (field order is not an API).
+Times are timezone-aware UTC; each object keeps where it came from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Literal
+
+SourceKind = Literal["feed", "page", "folder", "opml"]
+IncidentStatus = Literal["new", "updated"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Source:
+    """A place articles come from, as a schedule names it."""
+
+    name: str
+    kind: SourceKind
+    location: str
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Article:
+    """One news text, cleaned.
+
+    `id` is stable across collections: the same story collected twice has the same id,
+    which is what lets the state store tell new articles from updates. `fingerprint`
+    changes when the text changes. `outlets` lists every outlet that carried this text
+    when duplicates were merged; it is empty until `dedupe` runs.
+    """
+
+    id: str
+    url: str
+    source: str
+    title: str
+    text: str
+    published: datetime | None = None
+    collected: datetime | None = None
+    language: str = "en"
+    fingerprint: str = ""
+    author: str = ""
+    outlets: tuple[str, ...] = ()
+    duplicates: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SummarySentence:
+    """One sentence of a summary and the article it was taken from."""
+
+    text: str
+    article_id: str
+    also_in: tuple[str, ...] = ()
+    position: int = 0
+    new: bool = True
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Summary:
+    """An extractive summary; `str()` gives the text an editor would read."""
+
+    sentences: tuple[SummarySentence, ...]
+
+    def __str__(self) -> str:
+        return " ".join(s.text for s in self.sentences)
+
+    def __len__(self) -> int:
+        return len(self.sentences)
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.sentences)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Incident:
+    """Articles that report one event, possibly across outlets and days.
+
+    `id` stays the same across editions so an ongoing story can be followed; `status`
+    says whether this edition is the first to carry it. `evidence` keeps why the
+    articles were joined and `reasons` why the incident ranks where it does.
+    """
+
+    id: str
+    title: str
+    articles: tuple[Article, ...]
+    summary: tuple[SummarySentence, ...] = ()
+    first_seen: datetime | None = None
+    updated: datetime | None = None
+    status: IncidentStatus = "new"
+    score: float = 0.0
+    reasons: tuple[str, ...] = ()
+    evidence: tuple[str, ...] = ()
+    new_article_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Problem:
+    """Something skipped or failing; shown in the edition, never raised past a stage."""
+
+    stage: str
+    source: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourceHealth:
+    """How one source fared in the collection behind an edition."""
+
+    name: str
+    status: str = "ok"  # ok | failed | blocked | gone | silent
+    message: str = ""
+    articles: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Edition:
+    """One published briefing.
+
+    `date` is the edition date in the schedule's time zone; the window runs from the
+    end of the previous successful edition to the time this one was built.
+    """
+
+    schedule: str
+    title: str
+    date: date
+    timezone: str
+    window_start: datetime | None
+    window_end: datetime
+    incidents: tuple[Incident, ...]
+    sources: tuple[SourceHealth, ...] = ()
+    problems: tuple[Problem, ...] = ()
+    slug: str = ""
+
+    @property
+    def article_count(self) -> int:
+        return sum(len(i.articles) for i in self.incidents)
