@@ -7,8 +7,6 @@ functions a notebook needs. Heavy stages are imported on first use so that
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from briefing.errors import BriefingError, ConfigError
 from briefing.models import (
     Article,
@@ -40,25 +38,11 @@ __all__ = [
     "summarize",
 ]
 
-_LAZY = {
-    "group": "briefing.group",
-    "summarize": "briefing.summarize",
-    "extract": "briefing.extract",
-    "split_sentences": "briefing.text",
-}
-
-if TYPE_CHECKING:
-    from briefing.extract import extract
-    from briefing.group import group
-    from briefing.summarize import summarize
-    from briefing.text import split_sentences
-
-
-def __getattr__(name: str) -> Any:
-    """Import a stage function when it is first asked for."""
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'briefing' has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(module), name)
+# Imported eagerly on purpose: the stage modules share their function's name
+# (briefing/group.py holds group()), and binding the function after the module has
+# loaded is what makes `briefing.group(...)` the function, not the module. The stage
+# modules import their heavy libraries inside functions, so this stays cheap.
+from briefing.extract import extract  # noqa: E402
+from briefing.group import group  # noqa: E402
+from briefing.summarize import summarize  # noqa: E402
+from briefing.text import split_sentences  # noqa: E402
