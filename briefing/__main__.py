@@ -1,0 +1,5 @@
+"""`python -m briefing` runs the command line."""
+
+from briefing.cli import run
+
+run()

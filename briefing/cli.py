@@ -1,0 +1,258 @@
+"""The command line: the only place that prints, parses arguments and maps errors to exit codes.
+
+Exit codes (DESIGN.md): 0 ok; 1 failed, nothing published; 2 usage or config error;
+3 published, but some sources failed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from briefing import __version__
+from briefing.errors import BriefingError, ConfigError
+
+EXIT_OK, EXIT_FAILED, EXIT_CONFIG, EXIT_PARTIAL = 0, 1, 2, 3
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _workspace_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--workspace", "-w", type=click.Path(file_okay=False, path_type=Path),
+        envvar="BRIEFING_WORKSPACE", default=Path("."), show_default="BRIEFING_WORKSPACE or .",
+        help="The workspace folder (schedules/, templates/, output/).")(func)
+
+
+def _console(stderr: bool = False) -> Any:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False)
+
+
+def _fail(exc: BriefingError) -> None:
+    console = _console(stderr=True)
+    console.print(f"[bold red]error:[/] {exc.message}", markup=True, soft_wrap=True)
+    if exc.hint:
+        console.print(f"hint: {exc.hint}", markup=False)
+    sys.exit(exc.exit_code)
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    try:
+        yield
+    except BriefingError as exc:
+        _fail(exc)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="briefing")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+def main(verbose: int) -> None:
+    """briefing: a scheduled daily news briefing (collect, group, summarize, render, deliver)."""
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@main.command()
+@click.argument("schedules", nargs=-1)
+@click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Edition date (YYYY-MM-DD) in the schedule's time zone; default today.")
+@click.option("--dry-run", is_flag=True, help="Build in memory: write nothing, consume nothing.")
+@click.option("--no-collect", is_flag=True, help="Build from what is already collected.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@_workspace_option
+def build(schedules: tuple[str, ...], day: datetime | None, dry_run: bool, no_collect: bool,
+          as_json: bool, workspace: Path) -> None:
+    """Build today's edition of each schedule (all schedules when none is named)."""
+    from briefing.config import load_schedules
+    from briefing.pipeline import BuildResult, build as build_edition, require_sources
+
+    with _errors():
+        loaded = load_schedules(workspace, list(schedules) or None)
+        for schedule in loaded:
+            require_sources(schedule)
+        results: list[BuildResult] = []
+        for schedule in loaded:
+            with _progress(f"{schedule.name}", quiet=as_json) as on_stage:
+                try:
+                    results.append(build_edition(
+                        schedule, workspace, _now(), day=day.date() if day else None,
+                        dry_run=dry_run, collect_first=not no_collect, on_stage=on_stage))
+                except ConfigError:
+                    raise
+                except BriefingError as exc:
+                    results.append(BuildResult(schedule=schedule.name, status="empty",
+                                               message=f"failed: {exc.message}"))
+                    _console(stderr=True).print(f"error: {schedule.name}: {exc.message}", markup=False)
+                    sys.exit(EXIT_FAILED)
+        _report_builds(results, as_json)
+        if any(r.failed_sources for r in results):
+            sys.exit(EXIT_PARTIAL)
+
+
+@contextmanager
+def _progress(label: str, quiet: bool) -> Iterator[Callable[[str], None]]:
+    """A rich spinner naming the stage being worked on; silent for --json or no terminal."""
+    if quiet or not sys.stderr.isatty():
+        yield lambda _stage: None
+        return
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=_console(stderr=True), transient=True) as progress:
+        task = progress.add_task(label)
+        yield lambda stage: progress.update(task, description=f"{label}: {stage}")
+
+
+def _report_builds(results: list[Any], as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps([{
+            "schedule": r.schedule, "status": r.status, "message": r.message,
+            "path": str(r.path) if r.path else None,
+            "incidents": len(r.edition.incidents) if r.edition else 0,
+            "failed_sources": r.failed_sources,
+            "problems": [{"stage": p.stage, "source": p.source, "message": p.message} for p in r.problems],
+        } for r in results], indent=2))
+        return
+    console = _console()
+    for r in results:
+        for problem in r.problems:
+            console.print(f"  problem: {problem.source}: {problem.message}", markup=False)
+        where = f" -> {r.path}" if r.path else ""
+        console.print(f"{r.message}{where}", markup=False)
+
+
+@main.command()
+@click.argument("schedules", nargs=-1)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@_workspace_option
+def collect(schedules: tuple[str, ...], as_json: bool, workspace: Path) -> None:
+    """Collect new articles from the sources into the state, without building."""
+    from briefing.config import load_schedules
+    from briefing.pipeline import collect as collect_schedule, schedule_lock
+    from briefing.store import Store
+
+    with _errors():
+        loaded = load_schedules(workspace, list(schedules) or None)
+        store = Store.open(workspace)
+        results = []
+        try:
+            for schedule in loaded:
+                with schedule_lock(workspace, schedule.name):
+                    results.append(collect_schedule(schedule, workspace, store, _now()))
+        finally:
+            store.close()
+        if as_json:
+            click.echo(json.dumps([{"schedule": r.schedule, "new": r.new, "updated": r.updated,
+                                    "failed_sources": r.failed} for r in results], indent=2))
+        else:
+            for r in results:
+                for p in r.problems:
+                    click.echo(f"  problem: {p.source}: {p.message}")
+                click.echo(f"collected {r.schedule}: {r.new} new, {r.updated} updated articles"
+                           f"{f', {len(r.failed)} sources failed' if r.failed else ''}")
+        if any(r.failed for r in results):
+            sys.exit(EXIT_PARTIAL)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+@_workspace_option
+def status(as_json: bool, workspace: Path) -> None:
+    """Schedules, their last editions and source health."""
+    from briefing.config import load_schedules
+    from briefing.store import Store
+
+    with _errors():
+        loaded = load_schedules(workspace)
+        store = Store.open(workspace)
+        try:
+            report = [{
+                "schedule": s.name, "title": s.title, "timezone": s.timezone,
+                "editions": [_jsonable(e) for e in store.list_editions(s.name, limit=5)],
+                "sources": [_jsonable(h) for h in store.source_health(s.name)],
+            } for s in loaded]
+        finally:
+            store.close()
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+        return
+    console = _console()
+    for item in report:
+        console.print(f"[bold]{item['schedule']}[/] — {item['title']} ({item['timezone']})")
+        editions = item["editions"] or [{"date": "none yet", "path": "", "incidents": 0}]
+        for e in editions:
+            console.print(f"  edition {e['date']}  {e['incidents']} incidents  {e['path']}", markup=False)
+        for h in item["sources"]:
+            note = f" — {h['last_error']}" if h["status"] != "ok" and h.get("last_error") else ""
+            console.print(f"  source {h['source']}: {h['status']} (last success "
+                          f"{h['last_success'] or 'never'}){note}", markup=False)
+
+
+def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.isoformat() if isinstance(v, datetime | date) else v for k, v in row.items()}
+
+
+DEMO_SCHEDULE = '''title = "{title}"
+timezone = "UTC"
+at = ["06:30"]
+collect_every = "30m"
+
+[[sources]]
+name = "Inbox"
+folder = "inbox/"
+
+[edition]
+max_incidents = 15
+summary_words = 120
+formats = ["html", "pdf", "json"]
+empty = "skip"
+'''
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def init(directory: Path) -> None:
+    """Create a workspace that builds at once: a schedule, an inbox of sample articles, output/."""
+    with _errors():
+        if (directory / "schedules").exists():
+            raise ConfigError(f"{directory} already has a schedules/ folder; not touching it")
+        (directory / "schedules").mkdir(parents=True)
+        (directory / "output").mkdir(exist_ok=True)
+        (directory / "templates").mkdir(exist_ok=True)
+        inbox = directory / "inbox"
+        samples = REPO_ROOT / "samples" / "demo"
+        if samples.is_dir():
+            shutil.copytree(samples, inbox)
+        else:
+            inbox.mkdir()
+        (directory / "schedules" / "briefing.toml").write_text(
+            DEMO_SCHEDULE.format(title="My Morning Briefing"), encoding="utf-8")
+        click.echo(f"created workspace {directory}: schedules/briefing.toml reads inbox/ "
+                   f"({len(list(inbox.iterdir()))} articles). Next: "
+                   f"briefing build --workspace {directory}")
+
+
+def run() -> None:
+    """Entry point for `python -m briefing`."""
+    main(prog_name="briefing")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    os.environ.setdefault("PYTHONIOENCODING", "utf-8")
+    run()

@@ -1,0 +1,354 @@
+"""The state store: articles, their consumption, editions, incidents and source health.
+
+SQLite under output/.state/ by default, through SQLAlchemy Core so a PostgreSQL URL
+(`BRIEFING_STATE_URL`) works as well. The rule that keeps articles safe lives here:
+an article is consumed only by `commit_edition`, in the same transaction that
+records the edition, and only after the edition's files are in the archive. Until
+then every build sees it as pending again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    DateTime,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    and_,
+    create_engine,
+    event,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.engine import Engine
+
+from briefing.models import Article, Edition, SourceHealth
+
+log = logging.getLogger(__name__)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores aware datetimes as UTC and gives them back aware (SQLite forgets the zone)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the state store")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+metadata = MetaData()
+
+articles = Table(
+    "articles", metadata,
+    Column("schedule", String(200), primary_key=True),
+    Column("id", String(64), primary_key=True),
+    Column("source", String(500), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("published", UTCDateTime),
+    Column("collected", UTCDateTime, nullable=False),
+    Column("language", String(20), nullable=False, default="en"),
+    Column("author", Text, nullable=False, default=""),
+    Column("fingerprint", String(64), nullable=False),
+    Column("consumed_fingerprint", String(64)),
+    Column("consumed_edition", Integer),
+    Column("incident_id", String(64)),
+)
+
+editions = Table(
+    "editions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("schedule", String(200), nullable=False, index=True),
+    Column("date", String(10), nullable=False),
+    Column("slug", String(40), nullable=False),
+    Column("window_start", UTCDateTime),
+    Column("window_end", UTCDateTime, nullable=False),
+    Column("created", UTCDateTime, nullable=False),
+    Column("incidents", Integer, nullable=False),
+    Column("articles", Integer, nullable=False),
+    Column("path", Text, nullable=False),
+)
+
+incidents = Table(
+    "incidents", metadata,
+    Column("schedule", String(200), primary_key=True),
+    Column("id", String(64), primary_key=True),
+    Column("title", Text, nullable=False),
+    Column("first_seen", UTCDateTime, nullable=False),
+    Column("updated", UTCDateTime, nullable=False),
+    Column("editions", Integer, nullable=False, default=1),
+    Column("delivered", Text, nullable=False, default="[]"),  # summary sentences already shown
+)
+
+source_health = Table(
+    "source_health", metadata,
+    Column("schedule", String(200), primary_key=True),
+    Column("source", String(500), primary_key=True),
+    Column("last_success", UTCDateTime),
+    Column("last_error", Text),
+    Column("last_error_at", UTCDateTime),
+    Column("failures", Integer, nullable=False, default=0),
+    Column("status", String(20), nullable=False, default="ok"),
+    Column("last_article", UTCDateTime),
+    Column("score", Float, nullable=False, default=0.0),
+)
+
+
+def state_url(workspace: Path) -> str:
+    """`BRIEFING_STATE_URL` if set, else SQLite at output/.state/state.db."""
+    url = os.environ.get("BRIEFING_STATE_URL")
+    if url:
+        return url
+    folder = workspace / "output" / ".state"
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{folder / 'state.db'}"
+
+
+@dataclass(frozen=True, slots=True)
+class OpenIncident:
+    """An incident of an earlier edition still open to new articles, with its articles."""
+
+    id: str
+    title: str
+    first_seen: datetime
+    updated: datetime
+    articles: tuple[Article, ...]
+    delivered: tuple[str, ...]
+
+
+def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+class Store:
+    """All reads and writes of the state; one instance per workspace."""
+
+    def __init__(self, url: str) -> None:
+        self.engine: Engine = create_engine(url, future=True)
+        if url.startswith("sqlite"):
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        metadata.create_all(self.engine)
+
+    @classmethod
+    def open(cls, workspace: Path) -> Store:
+        return cls(state_url(workspace))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        with self.engine.begin() as conn:
+            yield conn
+
+    # -- articles ---------------------------------------------------------------
+    def save_articles(self, schedule: str, items: Iterable[Article], now: datetime) -> tuple[int, int]:
+        """Insert new articles and update changed ones; returns (new, updated).
+
+        An unchanged article (same id and fingerprint) is left alone, so collecting
+        twice costs nothing and publishes nothing twice.
+        """
+        new = changed = 0
+        with self.transaction() as conn:
+            for art in items:
+                row = conn.execute(
+                    select(articles.c.fingerprint).where(
+                        articles.c.schedule == schedule, articles.c.id == art.id)
+                ).first()
+                values = _article_values(art, now)
+                if row is None:
+                    conn.execute(insert(articles).values(schedule=schedule, **values))
+                    new += 1
+                elif row.fingerprint != art.fingerprint:
+                    conn.execute(update(articles).where(
+                        articles.c.schedule == schedule, articles.c.id == art.id).values(**values))
+                    changed += 1
+        return new, changed
+
+    def pending_articles(self, schedule: str) -> list[Article]:
+        """Articles not yet in a committed edition, or changed since the one that had them."""
+        query = select(articles).where(
+            articles.c.schedule == schedule,
+            or_(articles.c.consumed_fingerprint.is_(None),
+                articles.c.consumed_fingerprint != articles.c.fingerprint),
+        ).order_by(articles.c.published, articles.c.id)
+        with self.engine.connect() as conn:
+            return [_row_article(r) for r in conn.execute(query)]
+
+    def consumed_fingerprints(self, schedule: str, ids: Sequence[str]) -> dict[str, str | None]:
+        """What each known article looked like when last published (for dry runs)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(articles.c.id, articles.c.consumed_fingerprint).where(
+                articles.c.schedule == schedule, articles.c.id.in_(list(ids))))
+            return {r.id: r.consumed_fingerprint for r in rows}
+
+    # -- incidents ---------------------------------------------------------------
+    def open_incidents(self, schedule: str, now: datetime, quiet_days: int) -> list[OpenIncident]:
+        """Incidents updated within the quiet period, with the articles they already hold."""
+        since = now - timedelta(days=quiet_days)
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(incidents).where(
+                incidents.c.schedule == schedule, incidents.c.updated >= since)).all()
+            result = []
+            for row in rows:
+                arts = conn.execute(select(articles).where(
+                    articles.c.schedule == schedule, articles.c.incident_id == row.id,
+                    articles.c.consumed_fingerprint.is_not(None))).all()
+                result.append(OpenIncident(
+                    id=row.id, title=row.title, first_seen=row.first_seen, updated=row.updated,
+                    articles=tuple(_row_article(a) for a in arts),
+                    delivered=tuple(json.loads(row.delivered or "[]"))))
+            return result
+
+    # -- editions ----------------------------------------------------------------
+    def last_edition(self, schedule: str) -> dict[str, object] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(editions).where(editions.c.schedule == schedule)
+                               .order_by(editions.c.id.desc()).limit(1)).first()
+            return dict(row._mapping) if row else None
+
+    def list_editions(self, schedule: str, limit: int = 10) -> list[dict[str, object]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(editions).where(editions.c.schedule == schedule)
+                                .order_by(editions.c.id.desc()).limit(limit))
+            return [dict(r._mapping) for r in rows]
+
+    def committed_paths(self, schedule: str) -> set[str]:
+        """Edition folders (relative to output/) that a committed edition owns."""
+        with self.engine.connect() as conn:
+            return {r.path for r in conn.execute(
+                select(editions.c.path).where(editions.c.schedule == schedule))}
+
+    def commit_edition(self, edition: Edition, path: str, now: datetime) -> int:
+        """Record a published edition and consume its articles, in one transaction."""
+        with self.transaction() as conn:
+            edition_id = conn.execute(insert(editions).values(
+                schedule=edition.schedule, date=edition.date.isoformat(), slug=edition.slug,
+                window_start=edition.window_start, window_end=edition.window_end, created=now,
+                incidents=len(edition.incidents), articles=edition.article_count, path=path,
+            )).inserted_primary_key[0]
+            for incident in edition.incidents:
+                self._record_incident(conn, edition.schedule, incident, now)
+                for art in incident.articles:
+                    for art_id in (art.id, *art.duplicates):
+                        conn.execute(update(articles).where(
+                            articles.c.schedule == edition.schedule, articles.c.id == art_id,
+                        ).values(consumed_fingerprint=articles.c.fingerprint,
+                                 consumed_edition=edition_id, incident_id=incident.id))
+            return int(edition_id)
+
+    def consume_unused(self, schedule: str, ids: Sequence[str], edition_id: int | None) -> None:
+        """Mark articles seen but left out (over max_incidents) so they do not pile up forever."""
+        if not ids:
+            return
+        with self.transaction() as conn:
+            conn.execute(update(articles).where(
+                articles.c.schedule == schedule, articles.c.id.in_(list(ids)),
+            ).values(consumed_fingerprint=articles.c.fingerprint, consumed_edition=edition_id))
+
+    @staticmethod
+    def _record_incident(conn: Connection, schedule: str, incident: object, now: datetime) -> None:
+        from briefing.models import Incident
+
+        assert isinstance(incident, Incident)
+        shown = [s.text for s in incident.summary]
+        row = conn.execute(select(incidents).where(
+            incidents.c.schedule == schedule, incidents.c.id == incident.id)).first()
+        if row is None:
+            conn.execute(insert(incidents).values(
+                schedule=schedule, id=incident.id, title=incident.title,
+                first_seen=incident.first_seen or now, updated=now, editions=1,
+                delivered=json.dumps(shown)))
+        else:
+            delivered = json.loads(row.delivered or "[]")
+            delivered.extend(s for s in shown if s not in delivered)
+            conn.execute(update(incidents).where(
+                incidents.c.schedule == schedule, incidents.c.id == incident.id,
+            ).values(title=incident.title, updated=now, editions=row.editions + 1,
+                     delivered=json.dumps(delivered[-400:])))
+
+    # -- source health -------------------------------------------------------------
+    def record_source(self, schedule: str, health: SourceHealth, now: datetime) -> None:
+        """Update one source's health after a collection attempt."""
+        ok = health.status == "ok"
+        with self.transaction() as conn:
+            row = conn.execute(select(source_health).where(
+                source_health.c.schedule == schedule, source_health.c.source == health.name)).first()
+            values: dict[str, object] = {"status": health.status}
+            if ok:
+                values.update(last_success=now, failures=0)
+                if health.articles:
+                    values["last_article"] = now
+            else:
+                values.update(last_error=health.message, last_error_at=now,
+                              failures=(row.failures if row else 0) + 1)
+            if row is None:
+                conn.execute(insert(source_health).values(
+                    schedule=schedule, source=health.name, **{"failures": 0, **values}))
+            else:
+                conn.execute(update(source_health).where(
+                    source_health.c.schedule == schedule, source_health.c.source == health.name,
+                ).values(**values))
+
+    def source_health(self, schedule: str) -> list[dict[str, object]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(source_health).where(source_health.c.schedule == schedule)
+                                .order_by(source_health.c.source))
+            return [dict(r._mapping) for r in rows]
+
+    def articles_since(self, schedule: str, source: str, since: datetime) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(articles).where(and_(
+                articles.c.schedule == schedule, articles.c.source == source,
+                articles.c.collected >= since))).scalar_one())
+
+
+def _article_values(art: Article, now: datetime) -> dict[str, object]:
+    return {
+        "id": art.id, "source": art.source, "url": art.url, "title": art.title, "text": art.text,
+        "published": art.published, "collected": art.collected or now, "language": art.language,
+        "author": art.author, "fingerprint": art.fingerprint,
+    }
+
+
+def _row_article(row: object) -> Article:
+    r = row._mapping  # type: ignore[attr-defined]
+    return Article(id=r["id"], url=r["url"], source=r["source"], title=r["title"], text=r["text"],
+                   published=r["published"], collected=r["collected"], language=r["language"],
+                   fingerprint=r["fingerprint"], author=r["author"])
+
+
+def edition_day_taken(store: Store, schedule: str, day: date) -> bool:
+    """Whether a committed edition already exists for this schedule and date."""
+    return any(e["date"] == day.isoformat() for e in store.list_editions(schedule, limit=50))
