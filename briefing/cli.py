@@ -80,7 +80,8 @@ def build(schedules: tuple[str, ...], day: datetime | None, dry_run: bool, no_co
           as_json: bool, workspace: Path) -> None:
     """Build today's edition of each schedule (all schedules when none is named)."""
     from briefing.config import load_schedules
-    from briefing.pipeline import BuildResult, build as build_edition, require_sources
+    from briefing.pipeline import BuildResult, require_sources
+    from briefing.pipeline import build as build_edition
 
     with _errors():
         loaded = load_schedules(workspace, list(schedules) or None)
@@ -144,7 +145,8 @@ def _report_builds(results: list[Any], as_json: bool) -> None:
 def collect(schedules: tuple[str, ...], as_json: bool, workspace: Path) -> None:
     """Collect new articles from the sources into the state, without building."""
     from briefing.config import load_schedules
-    from briefing.pipeline import collect as collect_schedule, schedule_lock
+    from briefing.pipeline import collect as collect_schedule
+    from briefing.pipeline import schedule_lock
     from briefing.store import Store
 
     with _errors():
@@ -182,7 +184,7 @@ def status(as_json: bool, workspace: Path) -> None:
         loaded = load_schedules(workspace)
         store = Store.open(workspace)
         try:
-            report = [{
+            report: list[dict[str, Any]] = [{
                 "schedule": s.name, "title": s.title, "timezone": s.timezone,
                 "editions": [_jsonable(e) for e in store.list_editions(s.name, limit=5)],
                 "sources": [_jsonable(h) for h in store.source_health(s.name)],

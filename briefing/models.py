@@ -8,7 +8,7 @@ Times are timezone-aware UTC; each object keeps where it came from.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
@@ -74,7 +74,7 @@ class Summary:
     def __len__(self) -> int:
         return len(self.sentences)
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[SummarySentence]:
         return iter(self.sentences)
 
 

@@ -116,7 +116,8 @@ def _pending_without_store(store: Store, schedule: str, collected: CollectResult
     return sorted(pending.values(), key=lambda a: (a.published or a.collected or datetime.min, a.id))
 
 
-def _history(store: Store, schedule: Schedule, now: datetime) -> tuple[list[Incident], dict[str, tuple[str, ...]]]:
+def _history(store: Store, schedule: Schedule,
+             now: datetime) -> tuple[list[Incident], dict[str, tuple[str, ...]]]:
     opened = store.open_incidents(schedule.name, now, schedule.edition.quiet_days)
     history = [Incident(id=o.id, title=o.title, articles=o.articles, first_seen=o.first_seen,
                         updated=o.updated) for o in opened if o.articles]
@@ -228,4 +229,5 @@ def _describe(edition: Edition, verb: str) -> str:
 def require_sources(schedule: Schedule) -> None:
     """A schedule without sources can never publish; say so before doing any work."""
     if not schedule.sources:
-        raise BriefingError(f"{schedule.path}: no [[sources]]", hint="add a feed, page, folder or opml source")
+        raise BriefingError(f"{schedule.path}: no [[sources]]",
+                            hint="add a feed, page, folder or opml source")

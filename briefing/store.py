@@ -253,11 +253,12 @@ class Store:
     def commit_edition(self, edition: Edition, path: str, now: datetime) -> int:
         """Record a published edition and consume its articles, in one transaction."""
         with self.transaction() as conn:
-            edition_id = conn.execute(insert(editions).values(
+            result = conn.execute(insert(editions).values(
                 schedule=edition.schedule, date=edition.date.isoformat(), slug=edition.slug,
                 window_start=edition.window_start, window_end=edition.window_end, created=now,
                 incidents=len(edition.incidents), articles=edition.article_count, path=path,
-            )).inserted_primary_key[0]
+            ))
+            edition_id = int(result.inserted_primary_key[0])  # type: ignore[index]
             for incident in edition.incidents:
                 self._record_incident(conn, edition.schedule, incident, now)
                 for art in incident.articles:
@@ -266,7 +267,7 @@ class Store:
                             articles.c.schedule == edition.schedule, articles.c.id == art_id,
                         ).values(consumed_fingerprint=articles.c.fingerprint,
                                  consumed_edition=edition_id, incident_id=incident.id))
-            return int(edition_id)
+            return edition_id
 
     def consume_unused(self, schedule: str, ids: Sequence[str], edition_id: int | None) -> None:
         """Mark articles seen but left out (over max_incidents) so they do not pile up forever."""
