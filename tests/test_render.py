@@ -1,0 +1,338 @@
+"""Render stage: escaped HTML, a PDF that fetches nothing, the JSON contract, templates.
+
+Editions are built by hand, including a hostile one whose titles and texts carry
+scripts, event handlers, `javascript:` links and a local-file image, because the
+edition is made from text written by strangers.
+"""
+
+from __future__ import annotations
+
+import http.server
+import io
+import json
+import re
+import threading
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from briefing.errors import ConfigError
+from briefing.models import (
+    Article,
+    Edition,
+    Incident,
+    Problem,
+    SourceHealth,
+    SummarySentence,
+)
+from briefing.render import (
+    BUILTIN_TEMPLATES,
+    CSP,
+    RefusedURL,
+    check_url,
+    edition_to_dict,
+    make_environment,
+    render_html,
+    render_json,
+    render_pdf,
+)
+
+NOW = datetime(2026, 1, 28, 21, 30, tzinfo=UTC)
+HOSTILE = '<script>alert(1)</script><img src="file:///etc/passwd" onerror="alert(2)">'
+
+
+def _article(aid: str, source: str, title: str, text: str, hours: float, url: str = "") -> Article:
+    return Article(
+        id=aid,
+        url=url or f"https://{source.lower().replace(' ', '')}.example/{aid}",
+        source=source,
+        title=title,
+        text=text,
+        published=NOW - timedelta(hours=hours),
+        collected=NOW,
+    )
+
+
+def make_edition(
+    *, hostile: bool = False, day: date = date(2026, 1, 29), n: int = 3
+) -> Edition:
+    """An edition of `n` incidents; with `hostile`, the first carries attack strings."""
+    incidents = []
+    for k in range(n):
+        title = f"Incident {k + 1}: harbour cranes idle in port {k + 1}"
+        a1 = _article(f"a{k}x", "Harbour Times", title, "Cranes stood still.", 30 + k)
+        a2 = _article(f"a{k}y", "Coast Daily", f"Port {k + 1} workers strike", "Workers left.", 2)
+        summary = (
+            SummarySentence(text=f"Cranes stood still at port {k + 1} on Tuesday.", article_id=a1.id),
+            SummarySentence(text="Workers walked out over pay.", article_id=a2.id,
+                            also_in=(a1.id,)),
+        )
+        if hostile and k == 0:
+            title = f"Attack {HOSTILE} headline"
+            a1 = _article("evil", "Evil <b>Wire</b>", HOSTILE, HOSTILE, 3,
+                          url="javascript:alert(3)")
+            summary = (SummarySentence(text=f"Body {HOSTILE} text.", article_id="evil"),
+                       *summary[1:])
+        incidents.append(
+            Incident(
+                id=f"inc-{k + 1}", title=title, articles=(a1, a2), summary=summary,
+                first_seen=NOW - timedelta(days=1), updated=NOW,
+                status="updated" if k == 1 else "new", score=10.0 - k,
+                reasons=("3 outlets",), evidence=("shared words",),
+            )
+        )
+    return Edition(
+        schedule="demo", title="Morning <Brief>", date=day, timezone="Asia/Seoul",
+        window_start=NOW - timedelta(days=1), window_end=NOW,
+        incidents=tuple(incidents),
+        sources=(SourceHealth(name="Harbour Times", articles=3),
+                 SourceHealth(name="Gone Gazette", status="gone", message="HTTP 410")),
+        problems=(Problem(stage="collect", source="Gone Gazette", message="HTTP 410 Gone"),),
+    )
+
+
+class _Tags(HTMLParser):
+    """Collects every start tag and attribute, to look for anything executable."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+
+def _parse(html: str) -> list[tuple[str, dict[str, str | None]]]:
+    parser = _Tags()
+    parser.feed(html)
+    return parser.tags
+
+
+@pytest.fixture(scope="module")
+def env():  # type: ignore[no-untyped-def]
+    return make_environment()
+
+
+@pytest.fixture(scope="module")
+def hostile_html(env) -> str:  # type: ignore[no-untyped-def]
+    return render_html(make_edition(hostile=True), env)
+
+
+# --- HTML ----------------------------------------------------------------------------
+
+
+def test_html_escapes_hostile_text(hostile_html: str) -> None:
+    tags = _parse(hostile_html)
+    names = [t for t, _ in tags]
+    assert "script" not in names and "img" not in names
+    for tag, attrs in tags:
+        assert not [k for k in attrs if k.startswith("on")], (tag, attrs)
+        for key in ("href", "src"):
+            value = (attrs.get(key) or "").lower()
+            assert not value.startswith(("javascript:", "data:", "file:///etc")), (tag, attrs)
+        assert "src" not in attrs, f"no external resources: {tag} {attrs}"
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in hostile_html
+    assert "Evil &lt;b&gt;Wire&lt;/b&gt;" in hostile_html
+
+
+def test_html_has_csp_landmarks_and_lang(hostile_html: str) -> None:
+    tags = _parse(hostile_html)
+    metas = [a for t, a in tags if t == "meta" and a.get("http-equiv")]
+    assert metas and metas[0]["content"] == CSP
+    assert "script-src" not in CSP and "default-src 'none'" in CSP
+    names = [t for t, _ in tags]
+    for landmark in ("header", "nav", "main", "footer"):
+        assert landmark in names
+    assert tags[0] == ("html", {"lang": "en"})
+    assert names.index("h1") < names.index("h2") < names.index("h3")
+    assert "<link" not in hostile_html and "@import" not in hostile_html
+
+
+def test_html_content(env) -> None:  # type: ignore[no-untyped-def]
+    edition = make_edition()
+    html = render_html(edition, env)
+    for inc in edition.incidents:
+        assert inc.title in html
+        assert f'href="#incident-{inc.id}"' in html
+    assert "Thursday, 29 January 2026" in html
+    assert "29 Jan 2026, 06:30" in html  # window end in Asia/Seoul
+    assert ">NEW<" in html and ">UPDATED<" in html
+    assert 'href="https://harbourtimes.example/a0x"' in html  # attribution mark
+    assert "Gone Gazette" in html and "HTTP 410 Gone" in html
+    assert "Timeline" in html  # articles a day apart
+
+
+def test_page_size_is_validated(env) -> None:  # type: ignore[no-untyped-def]
+    assert "size: letter" in render_html(make_edition(n=1), env, page_size="Letter")
+    with pytest.raises(ConfigError):
+        render_html(make_edition(n=1), env, page_size="A4; } body { color: red")
+
+
+def test_quiet_day_renders(env) -> None:  # type: ignore[no-untyped-def]
+    html = render_html(make_edition(n=0), env)
+    assert "quiet day" in html
+
+
+# --- templates -----------------------------------------------------------------------
+
+
+def test_workspace_override_extends_default(tmp_path: Path) -> None:
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "edition.html").write_text(
+        '{% extends "default:edition.html" %}'
+        "{% block footer %}<footer>OVERRIDE {{ counts.incidents }}</footer>{% endblock %}"
+    )
+    html = render_html(make_edition(), make_environment(tmp_path))
+    assert "<footer>OVERRIDE 3</footer>" in html
+    assert "At a glance" in html
+
+
+def test_template_typo_raises_config_error(tmp_path: Path) -> None:
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "edition.html").write_text(
+        "<html>\n<p>{{ edition.title }}</p>\n<p>{{ edtion.title }}</p>\n</html>\n"
+    )
+    with pytest.raises(ConfigError) as err:
+        render_html(make_edition(), make_environment(tmp_path))
+    assert "edition.html" in err.value.message
+    assert "line 3" in err.value.message
+    assert "edtion" in err.value.message
+
+
+def test_template_syntax_error_names_template(tmp_path: Path) -> None:
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "edition.html").write_text("<p>\n{% if %}\n")
+    with pytest.raises(ConfigError) as err:
+        render_html(make_edition(), make_environment(tmp_path))
+    assert "edition.html" in err.value.message and "line 2" in err.value.message
+
+
+# --- PDF -----------------------------------------------------------------------------
+
+
+def _outline_titles(reader: PdfReader) -> list[str]:
+    titles: list[str] = []
+
+    def walk(items: list) -> None:  # type: ignore[type-arg]
+        for item in items:
+            if isinstance(item, list):
+                walk(item)
+            else:
+                titles.append(str(item.title))
+
+    walk(reader.outline)
+    return titles
+
+
+def test_pdf_has_pages_titles_in_order_and_bookmarks(env) -> None:  # type: ignore[no-untyped-def]
+    edition = make_edition(n=4)
+    pdf = render_pdf(render_html(edition, env), title="Morning Brief, 29 Jan 2026")
+    assert pdf.startswith(b"%PDF")
+    reader = PdfReader(io.BytesIO(pdf))
+    assert len(reader.pages) >= 2
+    text = "\n".join(p.extract_text() for p in reader.pages[1:])
+    positions = [text.find(i.title[:30]) for i in edition.incidents]
+    assert all(p >= 0 for p in positions) and positions == sorted(positions), positions
+    first = reader.pages[0].extract_text()
+    assert "at a glance" in first.lower() and "page 1 of" in first
+    outline = _outline_titles(reader)
+    for inc in edition.incidents:
+        assert inc.title in outline
+    meta = reader.metadata
+    assert meta is not None and meta.title == "Morning Brief, 29 Jan 2026"
+    assert meta.author == "briefing" and meta.creation_date is not None
+
+
+def test_pdf_glance_links_resolve(env) -> None:  # type: ignore[no-untyped-def]
+    reader = PdfReader(io.BytesIO(render_pdf(render_html(make_edition(), env), title="t")))
+    annots = [a.get_object() for a in reader.pages[0].get("/Annots", [])]
+    internal = [a for a in annots if "/Dest" in a or ("/A" in a and a["/A"].get("/S") == "/GoTo")]
+    assert len(internal) >= 3
+
+
+def test_url_fetcher_refuses_everything_but_data_and_own_assets() -> None:
+    check_url("data:text/plain,hello")
+    check_url((BUILTIN_TEMPLATES / "edition.css").as_uri())
+    for url in ("file:///etc/passwd", "http://127.0.0.1:9/x.png", "https://example.org/a.css",
+                (BUILTIN_TEMPLATES / ".." / "pyproject.toml").as_uri(), "ftp://x/y"):
+        with pytest.raises(RefusedURL):
+            check_url(url)
+
+
+class _Canary(http.server.BaseHTTPRequestHandler):
+    hits: list[str] = []
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        self.hits.append(self.path)
+        self.send_response(200)
+        self.send_header("Content-Type", "image/png")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def canary() -> Iterator[str]:
+    _Canary.hits = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Canary)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_canary_is_alive(canary: str) -> None:
+    import urllib.request
+
+    with urllib.request.urlopen(canary + "/ping", timeout=5):
+        pass
+    assert _Canary.hits == ["/ping"]
+
+
+def test_hostile_pdf_fetches_nothing(canary: str, hostile_html: str) -> None:
+    hostile = hostile_html.replace(
+        "</style>",
+        f"body {{ background: url({canary}/css-bg.png) }}\n"
+        f"@import url({canary}/import.css);\n"
+        f"@font-face {{ font-family: X; src: url({canary}/font.woff) }}\n"
+        "h1 { background: url(file:///etc/passwd) }\n</style>"
+        f'<link rel="stylesheet" href="{canary}/link.css">',
+    ).replace(
+        "<main", f'<img src="{canary}/img.png"><img src="file:///etc/passwd"><main'
+    )
+    pdf = render_pdf(hostile, title="hostile")
+    assert pdf.startswith(b"%PDF")
+    assert _Canary.hits == []
+    assert b"root:x:0:0" not in pdf
+
+
+# --- JSON ----------------------------------------------------------------------------
+
+
+def test_json_has_the_contract_fields() -> None:
+    edition = make_edition(hostile=True)
+    data = json.loads(render_json(edition))
+    assert data == edition_to_dict(edition)
+    assert {"schedule", "title", "date", "timezone", "window", "incidents", "sources",
+            "problems"} <= data.keys()
+    assert data["date"] == "2026-01-29"
+    assert data["window"] == {"start": "2026-01-27T21:30:00+00:00",
+                              "end": "2026-01-28T21:30:00+00:00"}
+    inc = data["incidents"][0]
+    assert {"id", "title", "status", "first_seen", "updated", "score", "reasons",
+            "evidence", "summary", "articles"} <= inc.keys()
+    assert inc["summary"][0] == {"text": f"Body {HOSTILE} text.", "article_id": "evil"}
+    assert set(inc["articles"][0]) == {"id", "url", "source", "title", "published"}
+    assert data["sources"][1] == {"name": "Gone Gazette", "status": "gone",
+                                  "message": "HTTP 410", "articles": 0}
+    assert data["problems"] == [{"stage": "collect", "source": "Gone Gazette",
+                                 "message": "HTTP 410 Gone"}]
+    assert re.search(r"[<>]", render_json(edition))  # raw text, not HTML-escaped
