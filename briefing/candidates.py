@@ -1,0 +1,210 @@
+"""Summary candidates: the sentences of an incident's articles that may stand alone.
+
+Why a stage of its own: a summary is only as clean as the sentences it may choose
+from. Extraction already removes most page furniture, but clippings still carry photo
+captions, bylines, datelines, calls to subscribe and sentence fragments, and news
+prose is full of sentences that lean on their neighbour ("He said so."). Filtering them
+here keeps the scoring honest (a caption repeated by three outlets would otherwise look
+like the best-supported fact) and guarantees that whatever the scorer picks can be
+printed on its own.
+
+Near-identical sentences from different outlets (wire copy) become one candidate
+credited to all of them: that is both the repetition we must avoid and the strongest
+signal that a fact matters.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from briefing.models import Article
+
+__all__ = ["Candidate", "candidates", "strip_dateline", "words_of"]
+
+# "SEOUL, Jan. 28 (Yonhap) -- ", "WASHINGTON (Reuters) - ", "LONDON — ", "(AP) — ".
+_DATELINE = re.compile(
+    r"^(?:[A-Z][A-Z.'\-]+(?:[ ,/]+[A-Z][A-Za-z.'\-]*){0,3}"
+    r"(?:,? (?:[A-Z][a-z]{2,8}\.?|\d{1,2}) \d{1,2}(?:, \d{4})?)?\s*)?"
+    r"(?:\((?:[A-Za-z][\w .&/-]{0,30})\)\s*)?"
+    r"(?:--|[—–-])\s+(?=\S)"
+)
+_CAPTION_MARK = re.compile(
+    r"\[[^\]]{2,40}\]\s*$|\((?:photo|image|picture|file photo|credit)[^)]*\)"
+    r"|^(?:photo|image|picture|file photo|caption|credit|source)\s*[:|]"
+    r"|(?:getty images|/ ?afp|/ ?reuters|/ ?ap photo|ap photo/|shutterstock)\b",
+    re.IGNORECASE,
+)
+_BYLINE = re.compile(
+    r"^(?:by|written by|reported by|reporting by|editing by|story by|posted by)\s+[A-Z]"
+    r"|^(?:reporter|correspondent|editor|author)s?\s*[:|]"
+    r"|\b[\w.+-]+@[\w-]+\.[\w.]+\b"
+    r"|^(?:published|updated|posted|last updated)\s*:?\s*\d",
+    re.IGNORECASE,
+)
+_PROMO = re.compile(
+    r"\b(?:sign up|subscribe|newsletter|share (?:this|on)|follow us|click here|read more"
+    r"|download (?:our|the) app|all rights reserved|copyright|cookie|log ?in|sign in"
+    r"|leave a (?:reply|comment)|related (?:stories|articles?)|advertisement)\b|©",
+    re.IGNORECASE,
+)
+_TERMINAL = re.compile(r"[.!?…][\"'”’»)\]]*$")
+# Verb-ish words: auxiliaries and common reporting verbs, plus inflected forms.
+_VERB_WORDS = """is are was were be been being am has have had do does did will would shall should
+    can could may might must said says say told tells according warned warns added adds
+    announced confirmed denied reported killed died rose fell won lost began left took
+    made came went got gave found saw met held led ran set put cut hit"""
+_VERBS = frozenset(_VERB_WORDS.split())
+_INFLECTED = re.compile(r"^[a-z]{3,}(?:ed|es|s)$")
+# Words that make a sentence lean on the one before it.
+_CONNECTIVE_WORDS = """but and or so also however yet still then thus therefore hence
+    besides further furthermore moreover nevertheless nonetheless instead otherwise"""
+_CONNECTIVES = frozenset(_CONNECTIVE_WORDS.split())
+_PRONOUN_WORDS = """he she it they this that these those him her them his its their such"""
+_DANGLING = frozenset(_PRONOUN_WORDS.split()) | _CONNECTIVES
+_MIN_WORDS = 6
+_MAX_WORDS = 80
+_WORD = re.compile(r"[^\W_]+(?:['’.\-][^\W_]+)*")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(slots=True)
+class Candidate:
+    """One sentence that may appear in a summary, with where it came from.
+
+    `order` is (article rank by time, sentence position) and is what the summary is
+    finally sorted by; `also_in` lists other articles that carry the same sentence.
+    """
+
+    text: str
+    article_id: str
+    article_rank: int
+    position: int
+    words: int
+    dangling: bool = False
+    also_in: list[str] = field(default_factory=list)
+
+    @property
+    def outlets(self) -> int:
+        """How many articles carry this sentence (itself included)."""
+        return 1 + len(self.also_in)
+
+
+def words_of(text: str) -> list[str]:
+    """Word tokens, the same notion of word the budget counts."""
+    from briefing.text import split_words
+
+    return split_words(text)
+
+
+def strip_dateline(sentence: str) -> str:
+    """Drop a leading dateline ("SEOUL, Jan. 28 (Yonhap) -- ") but keep the sentence.
+
+    Why: the dateline is metadata the edition already shows; the fact after it is
+    often the lead of the story.
+    """
+    match = _DATELINE.match(sentence)
+    if not match:
+        return sentence
+    rest = sentence[match.end() :]
+    return rest[0].upper() + rest[1:] if rest else sentence
+
+
+def _is_furniture(paragraph: str) -> bool:
+    """A caption, byline, promotion or heading paragraph: never summary material."""
+    return bool(
+        _CAPTION_MARK.search(paragraph) or _BYLINE.search(paragraph) or _PROMO.search(paragraph)
+    )
+
+
+def _has_verb(tokens: list[str]) -> bool:
+    """Whether a sentence has something verb-like: fragments and captions do not."""
+    for i, token in enumerate(tokens):
+        low = token.lower()
+        if low in _VERBS:
+            return True
+        if i and token == low and _INFLECTED.match(low) and not low.endswith("ss"):
+            return True
+    return False
+
+
+def _judge(sentence: str) -> tuple[bool, bool]:
+    """Return (usable, dangling) for one cleaned sentence."""
+    tokens = _WORD.findall(sentence)
+    if not _MIN_WORDS <= len(tokens) <= _MAX_WORDS:
+        return False, False
+    if not _TERMINAL.search(sentence) or not _has_verb(tokens):
+        return False, False
+    if _is_furniture(sentence) or sentence[0].islower():
+        return False, False
+    first = tokens[0].lower()
+    dangling = first in _DANGLING or (first in _CONNECTIVES)
+    if dangling and len(tokens) < 10:
+        return False, True
+    return True, dangling
+
+
+def _article_sentences(article: Article) -> list[str]:
+    """The usable sentences of one article, in order, datelines stripped."""
+    from briefing.text import split_paragraphs, split_sentences
+
+    paragraphs = split_paragraphs(article.text)
+    counts = Counter(paragraphs)
+    title = article.title.strip().lower()
+    out: list[str] = []
+    for paragraph in paragraphs:
+        heading = paragraph.lower() == title and not _TERMINAL.search(paragraph)
+        if counts[paragraph] > 1 or heading or _is_furniture(paragraph):
+            continue
+        for sentence in split_sentences(paragraph):
+            out.append(strip_dateline(sentence.strip()))
+    return out
+
+
+def _time_key(article: Article) -> datetime:
+    return article.published or article.collected or _EPOCH
+
+
+def _norm_key(text: str) -> str:
+    """A key under which trivially different copies of a sentence coincide."""
+    return " ".join(w.lower() for w in _WORD.findall(text.replace("’", "'")))
+
+
+def candidates(articles: Sequence[Article]) -> list[Candidate]:
+    """All usable sentences of `articles`, exact copies merged, in reading order.
+
+    Articles are ranked by publication time (then by the order given), so the
+    candidates' order is the order a summary should read in. Exact copies (after
+    normalising case and punctuation) are merged here; near-identical ones are merged
+    by the caller, which has the vectors to judge "near".
+    """
+    ranked = sorted(enumerate(articles), key=lambda pair: (_time_key(pair[1]), pair[0]))
+    by_key: dict[str, Candidate] = {}
+    out: list[Candidate] = []
+    for rank, (_, article) in enumerate(ranked):
+        position = 0
+        for sentence in _article_sentences(article):
+            usable, dangling = _judge(sentence)
+            if not usable:
+                continue
+            key = _norm_key(sentence)
+            twin = by_key.get(key)
+            if twin is not None:
+                if twin.article_id != article.id and article.id not in twin.also_in:
+                    twin.also_in.append(article.id)
+                continue
+            cand = Candidate(
+                text=sentence,
+                article_id=article.id,
+                article_rank=rank,
+                position=position,
+                words=len(words_of(sentence)),
+                dangling=dangling,
+            )
+            by_key[key] = cand
+            out.append(cand)
+            position += 1
+    return out

@@ -1,0 +1,212 @@
+"""Per-sentence salience from sumy's summarizers.
+
+Why a module: sumy's summarizers return the top-k sentences, but a news summary needs
+each sentence's *score*, to combine with position, support across outlets and novelty.
+This module asks each sumy summarizer for its ratings and returns them as one array.
+
+Speed: sumy's LexRank, TextRank and LSA build their similarity/term matrices in pure
+Python loops (quadratic in sentences: about 1 s at 400 sentences). For those three the
+matrix is built here with numpy/scipy by the *same formulas* as sumy's
+`_create_matrix` (LexRank: max-normalised TF, sumy's IDF `log(n / (1 + n_j))`,
+idf-modified cosine, threshold 0.1, degree normalisation; TextRank: word-overlap
+counts over the sum of log lengths, row normalisation, damping; LSA: smoothed max-TF
+term-by-sentence matrix) and handed to sumy's own `power_method` / `_compute_ranks`.
+Luhn, SumBasic and KL are called through their rating methods directly. The caller
+still pre-selects candidates, so no summarizer sees sentences that cannot win.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+
+__all__ = ["ALGORITHMS", "StemmedText", "sumy_scores"]
+
+ALGORITHMS = ("lexrank", "textrank", "lsa", "luhn", "sumbasic", "kl")
+_KL_LIMIT = 80  # KL is cubic; it rates only the best candidates by the cheap score.
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Any:
+    from sumy.nlp.stemmers import Stemmer
+
+    return Stemmer("english")
+
+
+@lru_cache(maxsize=1)
+def _stop_words() -> frozenset[str]:
+    from sumy.utils import get_stop_words
+
+    return frozenset(w.lower() for w in get_stop_words("english"))
+
+
+@lru_cache(maxsize=200_000)
+def _stem(word: str) -> str:
+    return str(_stemmer()(word))
+
+
+@lru_cache(maxsize=1)
+def _tokenizer() -> Any:
+    from briefing.text import SumyTokenizer
+
+    return SumyTokenizer("english")
+
+
+class StemmedText:
+    """Sentences as sumy sees them: its words, lower-cased, stop words out, stemmed.
+
+    Built once per summary and shared by every scorer, so tokenising and stemming
+    (the expensive part of sumy for large inputs) happens once per sentence.
+    """
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        tokenizer, stop = _tokenizer(), _stop_words()
+        self.texts = list(texts)
+        self.stems: list[list[str]] = [
+            [_stem(w) for w in (t.lower() for t in tokenizer.to_words(text)) if w not in stop]
+            for text in self.texts
+        ]
+        vocab: dict[str, int] = {}
+        rows: list[int] = []
+        cols: list[int] = []
+        for i, stems in enumerate(self.stems):
+            for stem in stems:
+                rows.append(i)
+                cols.append(vocab.setdefault(stem, len(vocab)))
+        self.vocab = vocab
+        data = np.ones(len(rows))
+        shape = (len(self.texts), max(1, len(vocab)))
+        self.counts = sparse.csr_matrix((data, (rows, cols)), shape=shape)
+        self.counts.sum_duplicates()
+
+    def subset(self, index: Sequence[int]) -> sparse.csr_matrix:
+        """The count rows of the given sentences."""
+        return self.counts[np.asarray(index, dtype=int)]
+
+
+def _lexrank(counts: sparse.csr_matrix) -> np.ndarray:
+    from sumy.summarizers.lex_rank import LexRankSummarizer
+
+    n = counts.shape[0]
+    max_tf = counts.max(axis=1).toarray().ravel()
+    max_tf[max_tf == 0] = 1
+    tf = sparse.diags(1.0 / max_tf) @ counts
+    df = np.asarray((counts > 0).sum(axis=0)).ravel()
+    idf = np.log(n / (1.0 + df))
+    weighted = (tf @ sparse.diags(idf)).tocsr()
+    norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
+    numerator = (weighted @ sparse.diags(idf) @ tf.T).toarray()
+    # sumy's numerator is sum(tf1*tf2*idf^2); weighted @ diag(idf) @ tf.T is the same.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cosine = numerator / np.outer(norms, norms)
+    cosine[~np.isfinite(cosine)] = 0.0
+    matrix = (cosine > LexRankSummarizer.threshold).astype(float)
+    degrees = matrix.sum(axis=1)
+    degrees[degrees == 0] = 1
+    matrix /= degrees[:, None]
+    return np.asarray(LexRankSummarizer.power_method(matrix, LexRankSummarizer.epsilon))
+
+
+def _textrank(counts: sparse.csr_matrix) -> np.ndarray:
+    from sumy.summarizers.text_rank import TextRankSummarizer
+
+    n = counts.shape[0]
+    overlap = (counts @ counts.T).toarray()
+    lengths = np.asarray(counts.sum(axis=1)).ravel()
+    logs = np.log(np.maximum(lengths, 1))
+    norm = logs[:, None] + logs[None, :]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        weights = np.where(np.isclose(norm, 0.0), overlap, overlap / norm)
+    weights[~np.isfinite(weights)] = 0.0
+    weights /= weights.sum(axis=1)[:, None] + TextRankSummarizer._ZERO_DIVISION_PREVENTION
+    damping = TextRankSummarizer.damping
+    matrix = np.full((n, n), (1.0 - damping) / n) + damping * weights
+    return np.asarray(TextRankSummarizer.power_method(matrix, TextRankSummarizer.epsilon))
+
+
+def _lsa(counts: sparse.csr_matrix) -> np.ndarray:
+    from sumy.summarizers.lsa import LsaSummarizer
+
+    matrix = counts.T.toarray()  # words x sentences, as sumy builds it
+    keep = matrix.sum(axis=1) > 0
+    matrix = matrix[keep]
+    if matrix.size == 0:
+        return np.zeros(counts.shape[0])
+    max_freq = matrix.max(axis=0)
+    smooth = 0.4
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scaled = np.where(max_freq > 0, smooth + (1 - smooth) * matrix / max_freq, matrix)
+    _u, sigma, v = np.linalg.svd(scaled, full_matrices=False)
+    summarizer = LsaSummarizer(_stemmer())
+    return np.asarray(summarizer._compute_ranks(sigma, v), dtype=float)
+
+
+def _document(texts: Sequence[str]) -> Any:
+    from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
+
+    tokenizer = _tokenizer()
+    return ObjectDocumentModel([Paragraph([Sentence(t, tokenizer) for t in texts])])
+
+
+def _luhn(texts: Sequence[str]) -> np.ndarray:
+    from sumy.summarizers.luhn import LuhnSummarizer
+
+    summarizer = LuhnSummarizer(_stem)
+    summarizer.stop_words = _stop_words()
+    document = _document(texts)
+    significant = frozenset(summarizer._get_significant_words(document.words))
+    return np.array([summarizer.rate_sentence(s, significant) for s in document.sentences])
+
+
+def _greedy(texts: Sequence[str], kind: str) -> np.ndarray:
+    """SumBasic and KL: ratings are minus the round a sentence was picked in."""
+    from sumy.summarizers.kl import KLSummarizer
+    from sumy.summarizers.sum_basic import SumBasicSummarizer
+
+    summarizer: Any = SumBasicSummarizer(_stem) if kind == "sumbasic" else KLSummarizer(_stem)
+    summarizer.stop_words = _stop_words()
+    document = _document(texts)
+    ratings = summarizer._compute_ratings(document.sentences)
+    n = len(texts)
+    return np.array([n + float(ratings[s]) for s in document.sentences])
+
+
+def sumy_scores(
+    stemmed: StemmedText, index: Sequence[int], algorithm: str = "lexrank"
+) -> np.ndarray:
+    """sumy's rating of each sentence in `index`, scaled to [0, 1] (best = 1).
+
+    Scaling by rank keeps the combination with position and support independent of
+    each algorithm's score distribution.
+    """
+    algorithm = algorithm.lower().replace("_", "").replace("-", "")
+    if algorithm not in ALGORITHMS:
+        raise ValueError(f"unknown summary algorithm {algorithm!r}; use one of {ALGORITHMS}")
+    if len(index) == 0:
+        return np.zeros(0)
+    if len(index) == 1:
+        return np.ones(1)
+    texts = [stemmed.texts[i] for i in index]
+    if algorithm == "lexrank":
+        raw = _lexrank(stemmed.subset(index))
+    elif algorithm == "textrank":
+        raw = _textrank(stemmed.subset(index))
+    elif algorithm == "lsa":
+        raw = _lsa(stemmed.subset(index))
+    elif algorithm == "luhn":
+        raw = _luhn(texts)
+    else:
+        limit = _KL_LIMIT if algorithm == "kl" else len(texts)
+        raw = np.zeros(len(texts))
+        raw[:limit] = _greedy(texts[:limit], algorithm)
+    return _rank_scale(np.asarray(raw, dtype=float))
+
+
+def _rank_scale(raw: np.ndarray) -> np.ndarray:
+    """Map scores to (0, 1] by rank; ties share the lower rank."""
+    order = np.argsort(np.argsort(raw, kind="stable"), kind="stable")
+    return (order + 1) / len(raw)
