@@ -102,8 +102,20 @@ def build(schedules: tuple[str, ...], day: datetime | None, dry_run: bool, no_co
                     _console(stderr=True).print(f"error: {schedule.name}: {exc.message}", markup=False)
                     sys.exit(EXIT_FAILED)
         _report_builds(results, as_json)
-        if any(r.failed_sources for r in results):
-            sys.exit(EXIT_PARTIAL)
+        sys.exit(_build_exit_code(results, {s.name: len(s.sources) for s in loaded}))
+
+
+def _build_exit_code(results: list[Any], source_counts: dict[str, int]) -> int:
+    """3 when an edition was published but sources failed; 1 when every source of a
+    schedule failed and nothing was published (a quiet day is not an error)."""
+    code = EXIT_OK
+    for r in results:
+        if r.status == "published" and r.failed_sources:
+            code = max(code, EXIT_PARTIAL)
+        elif r.status != "published" and r.failed_sources and \
+                len(r.failed_sources) >= source_counts.get(r.schedule, 1):
+            code = EXIT_FAILED if code == EXIT_OK else code
+    return code
 
 
 @contextmanager

@@ -15,7 +15,7 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -116,12 +116,35 @@ def _pending_without_store(store: Store, schedule: str, collected: CollectResult
     return sorted(pending.values(), key=lambda a: (a.published or a.collected or datetime.min, a.id))
 
 
-def _history(store: Store, schedule: Schedule,
-             now: datetime) -> tuple[list[Incident], dict[str, tuple[str, ...]]]:
+def _history(store: Store, schedule: Schedule, now: datetime,
+             pending: Sequence[Article]) -> tuple[list[Incident], dict[str, tuple[str, ...]]]:
+    """Open incidents of earlier editions, without the pending articles.
+
+    An edited article is pending again while its old version still sits in its
+    incident; leaving it out of the history lets it rejoin as an update.
+    """
     opened = store.open_incidents(schedule.name, now, schedule.edition.quiet_days)
-    history = [Incident(id=o.id, title=o.title, articles=o.articles, first_seen=o.first_seen,
-                        updated=o.updated) for o in opened if o.articles]
+    again = {a.id for a in pending}
+    history = []
+    for o in opened:
+        kept = tuple(a for a in o.articles if a.id not in again)
+        if kept:
+            history.append(Incident(id=o.id, title=o.title, articles=kept,
+                                    first_seen=o.first_seen, updated=o.updated))
     return history, {o.id: o.delivered for o in opened}
+
+
+def edition_cutoff(schedule: Schedule, now: datetime, day: date | None) -> datetime:
+    """The latest publication time an edition takes in.
+
+    Today's edition takes everything up to now. An edition for an earlier `--date`
+    takes what was published by the end of that day in the schedule's zone; later
+    articles wait for their own edition, so a past week can be replayed day by day.
+    """
+    if day is None:
+        return now
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=schedule.tz)
+    return min(now, end.astimezone(UTC))
 
 
 def make_incidents(articles: Sequence[Article], schedule: Schedule, history: Sequence[Incident],
@@ -162,6 +185,8 @@ def build(schedule: Schedule, workspace: Path, now: datetime, *, day: date | Non
                 pending = _pending_without_store(store, schedule.name, collected)
             else:
                 pending = store.pending_articles(schedule.name)
+            cutoff = edition_cutoff(schedule, now, day)
+            pending = [a for a in pending if a.published is None or a.published < cutoff]
             health = collected.health or _stored_health(store, schedule.name)
             problems = collected.problems
             failed = collected.failed
@@ -169,14 +194,15 @@ def build(schedule: Schedule, workspace: Path, now: datetime, *, day: date | Non
                 return BuildResult(schedule=schedule.name, status="empty", failed_sources=failed,
                                    problems=problems, message="nothing new since the last edition; "
                                    "no edition published (empty = \"skip\")")
-            history, delivered = _history(store, schedule, now)
-            incidents, left_out = make_incidents(pending, schedule, history, delivered, now, on_stage)
+            history, delivered = _history(store, schedule, cutoff, pending)
+            incidents, left_out = make_incidents(pending, schedule, history, delivered, cutoff,
+                                                 on_stage)
             last = store.last_edition(schedule.name)
             edition = Edition(
                 schedule=schedule.name, title=schedule.title,
                 date=day or now.astimezone(schedule.tz).date(), timezone=schedule.timezone,
                 window_start=last["window_end"] if last else None,  # type: ignore[arg-type]
-                window_end=now, incidents=tuple(incidents), sources=tuple(health),
+                window_end=cutoff, incidents=tuple(incidents), sources=tuple(health),
                 problems=tuple(problems))
             on_stage("render")
             env = render.make_environment(workspace)

@@ -1,0 +1,247 @@
+"""The whole build, end to end, on real files: demo edition, seeds, safety rules."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import DEMO_NOW, REPO, SEEDS, make_workspace
+from pypdf import PdfReader
+
+from briefing.cli import main
+from briefing.config import load_schedule
+from briefing.pipeline import BuildResult, build
+from briefing.store import Store
+
+GROUND = json.loads((REPO / "tests" / "data" / "demo_incidents.json").read_text())
+
+
+def _build(workspace: Path, name: str = "demo", **kwargs: object) -> BuildResult:
+    schedule = load_schedule(workspace / "schedules" / f"{name}.toml")
+    now = kwargs.pop("now", DEMO_NOW)
+    return build(schedule, workspace, now, **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def demo_edition(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuildResult]:
+    """Build the demo once for the checks that only read its output."""
+    import shutil
+
+    ws = tmp_path_factory.mktemp("demo")
+    (ws / "schedules").mkdir()
+    shutil.copy(REPO / "schedules" / "demo.toml", ws / "schedules" / "demo.toml")
+    shutil.copytree(REPO / "samples" / "demo", ws / "samples" / "demo")
+    return ws, _build(ws)
+
+
+def test_demo_edition_writes_the_output_layout(demo_edition: tuple[Path, BuildResult]) -> None:
+    ws, result = demo_edition
+    assert result.status == "published"
+    folder = ws / "output" / "demo" / "2026" / "11" / "23"
+    assert result.path == folder
+    for name in ("index.html", "briefing.pdf", "briefing.json"):
+        assert (folder / name).stat().st_size > 0
+    assert (ws / "output" / "demo" / "index.html").is_file()
+    assert (ws / "output" / "demo" / "feed.xml").is_file()
+
+
+def test_demo_edition_groups_the_incidents_written(demo_edition: tuple[Path, BuildResult]) -> None:
+    _, result = demo_edition
+    assert result.edition is not None
+    got = sorted(sorted(Path(a.url).name for i_art in [i.articles] for a in i_art)
+                 for i in result.edition.incidents)
+    # Syndicated copies are merged into one article that lists both outlets.
+    expected = []
+    merged = {pair[1] for pair in GROUND["syndicated"]}
+    for files in GROUND["incidents"].values():
+        expected.append(sorted(f for f in files if f not in merged))
+    assert got == sorted(expected)
+
+
+def test_demo_json_has_the_edition_fields(demo_edition: tuple[Path, BuildResult]) -> None:
+    _, result = demo_edition
+    assert result.path is not None
+    data = json.loads((result.path / "briefing.json").read_text())
+    assert data["schedule"] == "demo" and data["date"] == "2026-11-23"
+    assert {"start", "end"} <= set(data["window"])
+    assert len(data["incidents"]) == len(GROUND["incidents"])
+    for incident in data["incidents"]:
+        assert {"id", "title", "status", "summary", "articles"} <= set(incident)
+        assert incident["status"] == "new"
+        ids = {a["id"] for a in incident["articles"]}
+        assert incident["summary"], incident["title"]
+        for sentence in incident["summary"]:
+            assert set(sentence) >= {"text", "article_id"}
+            assert sentence["article_id"] in ids
+        for article in incident["articles"]:
+            assert {"id", "url", "source", "title", "published"} <= set(article)
+    assert [s["name"] for s in data["sources"]] == ["Demo clippings"]
+    assert data["sources"][0]["status"] == "ok"
+    assert data["problems"] == []
+
+
+def test_demo_html_and_pdf_carry_no_boilerplate(demo_edition: tuple[Path, BuildResult]) -> None:
+    _, result = demo_edition
+    assert result.path is not None
+    html = (result.path / "index.html").read_text()
+    pdf_bytes = (result.path / "briefing.pdf").read_bytes()
+    assert pdf_bytes.startswith(b"%PDF")
+    reader = PdfReader(result.path / "briefing.pdf")
+    assert len(reader.pages) >= 1
+    pdf_text = " ".join(page.extract_text() or "" for page in reader.pages)
+    text = re.sub(r"<[^>]+>", " ", html)
+    for phrase in GROUND["boilerplate"]:
+        assert phrase not in text, phrase
+        assert phrase not in pdf_text, phrase
+
+
+def test_summary_sentences_come_from_their_articles(demo_edition: tuple[Path, BuildResult]) -> None:
+    _, result = demo_edition
+    assert result.edition is not None
+    for incident in result.edition.incidents:
+        by_id = {a.id: a for a in incident.articles}
+        for sentence in incident.summary:
+            assert sentence.text in by_id[sentence.article_id].text
+
+
+def test_second_build_with_nothing_new_publishes_nothing(demo_workspace: Path) -> None:
+    first = _build(demo_workspace)
+    assert first.status == "published"
+    second = _build(demo_workspace, now=DEMO_NOW + timedelta(hours=1))
+    assert second.status == "empty"
+    assert "nothing new" in second.message
+    editions = list((demo_workspace / "output" / "demo").glob("2026/11/*"))
+    assert len(editions) == 1
+
+
+def test_crash_between_render_and_commit_loses_nothing(demo_workspace: Path) -> None:
+    def crash_at_commit(stage: str) -> None:
+        if stage == "commit":
+            raise RuntimeError("power cut")
+
+    with pytest.raises(RuntimeError):
+        _build(demo_workspace, on_stage=crash_at_commit)
+    store = Store.open(demo_workspace)
+    try:
+        pending_before = {a.id for a in store.pending_articles("demo")}
+        assert len(pending_before) == 15
+        assert store.list_editions("demo") == []
+    finally:
+        store.close()
+    again = _build(demo_workspace)
+    assert again.status == "published" and again.edition is not None
+    published = {a.id for i in again.edition.incidents for a in i.articles}
+    published |= {d for i in again.edition.incidents for a in i.articles for d in a.duplicates}
+    assert published == pending_before
+    # The half-done edition of the crashed build does not linger as a second edition.
+    assert [p.name for p in (demo_workspace / "output" / "demo" / "2026" / "11").iterdir()] == ["23"]
+
+
+def test_dry_run_writes_and_consumes_nothing(demo_workspace: Path) -> None:
+    result = _build(demo_workspace, dry_run=True)
+    assert result.status == "dry-run" and result.edition is not None
+    assert len(result.edition.incidents) == len(GROUND["incidents"])
+    assert not (demo_workspace / "output" / "demo").exists()
+    assert _build(demo_workspace).status == "published"
+
+
+def test_edited_article_is_an_update_not_a_new_article(tmp_path: Path) -> None:
+    text = ("Storm closes harbor in Port Avery\n\nPublished: 21 Nov. 2026, 08:00\n\n"
+            "A winter storm closed the harbor of Port Avery on Saturday, the port authority said. "
+            "Ferries to the islands were cancelled until Monday.\n")
+    ws = make_workspace(tmp_path, {"storm.txt": text})
+    first = _build(ws, "test")
+    assert first.status == "published"
+    assert _build(ws, "test", now=DEMO_NOW + timedelta(hours=1)).status == "empty"
+    (ws / "inbox" / "storm.txt").write_text(
+        text + "\nBy evening the port authority said ferries would resume on Sunday instead.\n")
+    third = _build(ws, "test", now=DEMO_NOW + timedelta(hours=2))
+    assert third.status == "published" and third.edition is not None
+    [incident] = third.edition.incidents
+    assert incident.status == "updated"
+    assert first.edition is not None and incident.id == first.edition.incidents[0].id
+    assert len(incident.articles) == 1
+
+
+def test_hostile_title_is_escaped(tmp_path: Path) -> None:
+    ws = make_workspace(tmp_path, {"x.txt": (
+        "<script>alert('x')</script> Storm hits the coast\n\n"
+        "A storm hit the coast on Friday and cut power to 4,000 homes, the utility said. "
+        "Crews expected to restore most lines by Sunday evening.\n")})
+    result = _build(ws, "test")
+    assert result.path is not None
+    html = (result.path / "index.html").read_text()
+    assert "<script" not in html
+    assert "&lt;script&gt;" in html
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason="../shared/seeds is absent (a user's clone has no shared/)")
+def test_seeds_make_two_incidents_without_boilerplate(tmp_path: Path) -> None:
+    files = {p.name: p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))}
+    ws = make_workspace(tmp_path, files)
+    result = _build(ws, "test")
+    assert result.edition is not None
+    groups = sorted(sorted(Path(a.url).name[:3] for a in i.articles) for i in result.edition.incidents)
+    assert groups == [["000", "001"], ["002"]]
+    assert result.path is not None
+    html = re.sub(r"<[^>]+>", " ", (result.path / "index.html").read_text())
+    for phrase in ("You are here", "Home &gt; Asia", "Leave a Reply", "Similar Articles",
+                   "Related Stories", "More in North Korea", "Log in to Twitter",
+                   "print dictionary print", "To write comments", "tags North Korea"):
+        assert phrase not in html, phrase
+
+
+def test_replaying_three_days_follows_the_ongoing_incident(demo_workspace: Path) -> None:
+    ongoing = set(GROUND["incidents"][GROUND["ongoing"]])
+    statuses = []
+    for day in ("2026-11-20", "2026-11-21", "2026-11-22"):
+        result = _build(demo_workspace, day=date.fromisoformat(day), now=DEMO_NOW)
+        assert result.edition is not None
+        [incident] = [i for i in result.edition.incidents
+                      if {Path(a.url).name for a in i.articles} & ongoing]
+        statuses.append((incident.id, incident.status))
+    assert [s for _, s in statuses] == ["new", "updated", "updated"]
+    assert len({i for i, _ in statuses}) == 1
+
+
+def test_cli_build_twice_and_exit_codes(demo_workspace: Path) -> None:
+    runner = CliRunner()
+    first = runner.invoke(main, ["build", "--workspace", str(demo_workspace)])
+    assert first.exit_code == 0, first.output
+    assert "published demo" in first.output
+    second = runner.invoke(main, ["build", "--workspace", str(demo_workspace)])
+    assert second.exit_code == 0, second.output
+    assert "nothing new" in second.output
+    missing = runner.invoke(main, ["build", "nosuch", "--workspace", str(demo_workspace)])
+    assert missing.exit_code == 2
+
+
+def test_config_error_names_file_and_key(tmp_path: Path) -> None:
+    ws = make_workspace(tmp_path, {}, extra='\n[edition]\nmax_incidentz = 3\n')
+    result = CliRunner().invoke(main, ["build", "--workspace", str(ws)])
+    assert result.exit_code == 2
+    assert "test.toml" in result.output and "max_incidentz" in result.output
+
+
+def test_failing_source_does_not_stop_the_edition(tmp_path: Path) -> None:
+    ws = make_workspace(tmp_path, {"a.txt": (
+        "Bridge reopens after repairs\n\nThe Ribeira bridge reopened to traffic on Monday after "
+        "six weeks of repairs, the city council said.\n")},
+        extra='\n[[sources]]\nname = "Gone folder"\nfolder = "missing"\n')
+    result = CliRunner().invoke(main, ["build", "--workspace", str(ws)])
+    assert result.exit_code == 3, result.output
+    assert "Gone folder" in result.output
+
+
+def test_init_creates_a_workspace_that_builds(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    runner = CliRunner()
+    assert runner.invoke(main, ["init", str(ws)]).exit_code == 0
+    result = runner.invoke(main, ["build", "--workspace", str(ws)])
+    assert result.exit_code == 0, result.output
+    assert list((ws / "output" / "briefing").glob("*/*/*/briefing.pdf"))
+
