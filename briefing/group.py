@@ -1,5 +1,189 @@
-"""Placeholder until this stage lands (being written now)."""
+"""Articles -> incidents, linked to the open incidents of earlier editions.
+
+The order of work: duplicates first (`dedupe`: syndicated copies become one article
+listing all outlets, so they never count twice), then features (`similarity`: terms on
+a background IDF, names, numbers, title words), then average-link clustering with a
+time penalty (`cluster`). Open incidents of earlier editions enter the clustering as
+fixed groups: a new article that continues one joins it, and the incident comes back
+with its old id, `status="updated"` and the ids of what is new.
+
+Incident ids are derived from the earliest article's id, so the same input always
+gives the same ids: a crashed build that is retried publishes the same incidents.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+
+from briefing.cluster import cluster
+from briefing.dedupe import dedupe
+from briefing.models import Article, Incident
+from briefing.similarity import Features, features, matrix
+
+QUIET_DAYS = 7.0  # an incident with no new report for this long is closed
+_NEVER = datetime.max.replace(tzinfo=UTC)
 
 
-def group(*args, **kwargs):  # type: ignore[no-untyped-def]
-    raise NotImplementedError
+def incident_id(articles: Sequence[Article]) -> str:
+    """Stable id: a hash of the earliest article's id (same input, same id)."""
+    first = min(articles, key=_when)
+    return "inc-" + hashlib.sha1(first.id.encode("utf-8")).hexdigest()[:12]
+
+
+def _when(article: Article) -> tuple[datetime, str]:
+    return (article.published or _NEVER, article.id)
+
+
+def _open(history: Sequence[Incident], now: datetime | None, quiet_days: float) -> list[Incident]:
+    """History incidents still open: updated within the quiet period before `now`."""
+    if now is None:
+        return list(history)
+    cutoff = now - timedelta(days=quiet_days)
+    return [h for h in history if h.updated is None or h.updated >= cutoff]
+
+
+def group(
+    articles: Sequence[Article],
+    history: Sequence[Incident] | None = None,
+    *,
+    now: datetime | None = None,
+    quiet_days: float = QUIET_DAYS,
+) -> list[Incident]:
+    """Group articles into incidents; continue open incidents of earlier editions.
+
+    Returns the new incidents and the history incidents that gained articles, sorted
+    by size (largest first), then by the latest report (newest first), then id.
+    History incidents quiet for `quiet_days` before `now` are closed and not joined
+    (with no `now`, all given history is open).
+    """
+    open_hist = _open(history or (), now, quiet_days)
+    old_ids = {a.id: h.id for h in open_hist for a in h.articles}
+    old_prints = {a.id: a.fingerprint for h in open_hist for a in h.articles}
+    fresh = [
+        a for a in dedupe(articles)
+        if a.id not in old_ids or (a.fingerprint and a.fingerprint != old_prints[a.id])
+    ]
+    edited = {a.id: a for a in fresh if a.id in old_ids}
+    fresh = [a for a in fresh if a.id not in edited]
+    pool: list[Article] = []
+    seeds: list[list[int]] = []
+    for h in open_hist:
+        start = len(pool)
+        pool.extend(edited.get(a.id, a) for a in h.articles)
+        seeds.append(list(range(start, len(pool))))
+    n_old = len(pool)
+    pool.extend(fresh)
+    feats = [features(a) for a in pool]
+    x, _terms = matrix(feats)
+    clusters = cluster(x, [f.time for f in feats], seeds)
+    by_first = {s[0]: h for s, h in zip(seeds, open_hist, strict=True) if s}
+    out: list[Incident] = []
+    for members in clusters:
+        prior = next((by_first[i] for i in members if i in by_first), None)
+        new_ids = {pool[i].id for i in members if i >= n_old}
+        if prior is not None:
+            new_ids |= {e for e in edited if old_ids[e] == prior.id}
+        if prior is not None and not new_ids:
+            continue
+        out.append(_incident(members, pool, feats, x, prior, new_ids))
+    out.sort(key=lambda inc: (-len(inc.articles), -_ts(inc.updated), inc.id))
+    return out
+
+
+def _ts(when: datetime | None) -> float:
+    return when.timestamp() if when else -math.inf
+
+
+def _incident(
+    members: list[int],
+    pool: list[Article],
+    feats: list[Features],
+    x: object,
+    prior: Incident | None,
+    new_ids: set[str],
+) -> Incident:
+    arts = sorted((pool[i] for i in members), key=_when)
+    times = [a.published for a in arts if a.published]
+    title = _representative_title(members, pool, x)
+    evidence = explain(members, pool, feats, x)
+    if prior is None:
+        return Incident(
+            id=incident_id(arts),
+            title=title,
+            articles=tuple(arts),
+            first_seen=min(times) if times else None,
+            updated=max(times) if times else None,
+            status="new",
+            evidence=tuple(evidence),
+            new_article_ids=tuple(a.id for a in arts),
+        )
+    first = prior.first_seen or (min(times) if times else None)
+    return replace(
+        prior,
+        articles=tuple(arts),
+        first_seen=first,
+        updated=max(times) if times else prior.updated,
+        status="updated",
+        evidence=tuple(evidence),
+        new_article_ids=tuple(a.id for a in arts if a.id in new_ids),
+    )
+
+
+def _representative_title(members: list[int], pool: list[Article], x: object) -> str:
+    """The title of the article closest to the incident's centroid (ties: earliest)."""
+    rows = x[members]  # type: ignore[index]
+    centroid = np.asarray(rows.mean(axis=0)).ravel()
+    scores = rows @ centroid
+    best = min(range(len(members)), key=lambda j: (-round(float(scores[j]), 9), _when(pool[members[j]])))
+    return pool[members[best]].title
+
+
+def explain(members: list[int], pool: list[Article], feats: list[Features], x: object) -> list[str]:
+    """Short, human-readable reasons the articles were put together."""
+    arts = [pool[i] for i in members]
+    outlets = {o for a in arts for o in (a.outlets or (a.source,)) if o}
+    lines = [f"{len(arts)} article(s) from {len(outlets)} outlet(s)"]
+    copies = sum(len(a.duplicates) for a in arts)
+    if copies:
+        lines.append(f"{copies} syndicated cop{'y' if copies == 1 else 'ies'} merged")
+    if len(members) < 2:
+        return lines
+    ents = Counter(e for i in members for e in feats[i].entities)
+    shared_e = [e for e, c in ents.most_common(6) if c >= 2]
+    if shared_e:
+        lines.append("shared names: " + ", ".join(shared_e))
+    terms: defaultdict[str, float] = defaultdict(float)
+    for i in members:
+        for t, w in feats[i].weights.items():
+            if not t.startswith("e:"):
+                terms[t] += w
+    seen = Counter(t for i in members for t in feats[i].weights)
+    top = sorted(terms, key=lambda t: (-terms[t], t))[:20]
+    shared_t = [t for t in top if seen[t] >= 2][:8]
+    if shared_t:
+        lines.append("shared terms: " + ", ".join(shared_t))
+    rows = x[members]  # type: ignore[index]
+    sims = (rows @ rows.T).toarray() if len(members) <= 200 else None
+    if sims is not None:
+        np.fill_diagonal(sims, np.nan)
+        nearest = np.nanmax(sims, axis=1)
+        lines.append(
+            f"similarity to nearest report {nearest.min():.2f}-{nearest.max():.2f}, "
+            f"average {np.nanmean(sims):.2f}"
+        )
+    times = sorted(a.published for a in arts if a.published)
+    if len(times) >= 2:
+        lines.append(f"reports span {_span(times[-1] - times[0])}")
+    return lines
+
+
+def _span(delta: timedelta) -> str:
+    hours = delta.total_seconds() / 3600
+    return f"{hours:.0f} h" if hours < 48 else f"{hours / 24:.1f} days"

@@ -1,0 +1,190 @@
+"""Incident grouping quality and speed on the shared evaluation sets.
+
+    .venv/bin/python bench/grouping.py [--quick]
+
+Reads ../shared (next to the repository) and skips with a message when it is absent.
+Reports B-cubed precision, recall and F1 (per document, averaged) and the predicted vs
+gold number of clusters on the seeds, multiling2011-en and uci-news (titles only; the
+timestamps give the answer away there and are ignored), the baseline "plain TF-IDF with
+average-link clustering" on uci-news, and grouping time at 1k-20k articles.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+import re
+import sys
+import time
+from collections import Counter
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from briefing.group import group  # noqa: E402
+from briefing.models import Article  # noqa: E402
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+EVAL = SHARED / "eval"
+
+
+def bcubed(pred: dict[str, str], gold: dict[str, str]) -> tuple[float, float, float]:
+    """B-cubed precision, recall, F1 per document, averaged over documents."""
+    ids = list(gold)
+    pc = Counter(pred[i] for i in ids)
+    gc = Counter(gold[i] for i in ids)
+    both = Counter((pred[i], gold[i]) for i in ids)
+    p = sum(both[pred[i], gold[i]] / pc[pred[i]] for i in ids) / len(ids)
+    r = sum(both[pred[i], gold[i]] / gc[gold[i]] for i in ids) / len(ids)
+    return p, r, 2 * p * r / (p + r)
+
+
+def predicted(articles: Sequence[Article]) -> dict[str, str]:
+    """Article id -> incident id, duplicates included."""
+    out: dict[str, str] = {}
+    for inc in group(articles):
+        for a in inc.articles:
+            for aid in (a.id, *a.duplicates):
+                out[aid] = inc.id
+    return out
+
+
+def report(name: str, pred: dict[str, str], gold: dict[str, str], seconds: float) -> float:
+    p, r, f = bcubed(pred, gold)
+    print(
+        f"{name:<34} P={p:.3f} R={r:.3f} F1={f:.3f}  clusters {len(set(pred.values()))}"
+        f" (gold {len(set(gold.values()))})  {seconds:.1f}s"
+    )
+    return f
+
+
+def load_seeds() -> tuple[list[Article], dict[str, str]]:
+    arts, gold = [], {}
+    for path in sorted((SHARED / "seeds").glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        title = next(line.strip() for line in text.splitlines() if line.strip())
+        arts.append(Article(id=path.stem, url=path.as_uri(), source=path.stem, title=title, text=text))
+        gold[path.stem] = "2022" if path.name[:3] in ("000", "001") else "2026"
+    return arts, gold
+
+
+DATE1 = re.compile(r"^(\d{4})/(\d{2})/(\d{2}) ")
+DATE2 = re.compile(r"(January|February|March|April|May|June|July|August|September|October|"
+                   r"November|December) (\d{1,2}), (\d{4})")
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December"]
+
+
+def load_multiling(dated: bool = True) -> tuple[list[Article], dict[str, str]]:
+    arts, gold = [], {}
+    for path in sorted((EVAL / "multiling2011-en" / "sources").glob("*.english")):
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        title, when = lines[0].strip(), None
+        m = DATE1.match(title)
+        if m:
+            title = title[m.end():]
+            when = datetime(int(m[1]), int(m[2]), int(m[3]), 12, tzinfo=UTC)
+        else:
+            m2 = DATE2.search(" ".join(lines[1:4]))
+            if m2:
+                when = datetime(int(m2[3]), MONTHS.index(m2[1]) + 1, int(m2[2]), 12,
+                                tzinfo=UTC)
+        aid = path.stem
+        arts.append(Article(id=aid, url=path.as_uri(), source=f"wikinews-{aid[-1]}", title=title,
+                            text="\n".join(lines[1:]), published=when if dated else None))
+        gold[aid] = aid[:4]
+    return arts, gold
+
+
+def load_uci() -> tuple[list[Article], dict[str, str]]:
+    arts, gold = [], {}
+    with open(EVAL / "uci-news" / "uci-news-aggregator.csv", encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            try:
+                aid, title, story = row["ID"], row["TITLE"].strip(), row["STORY"].strip()
+                int(row["TIMESTAMP"])
+            except (KeyError, TypeError, ValueError, AttributeError):
+                continue
+            if not title or not story:
+                continue
+            arts.append(Article(id=aid, url=row["URL"], source=row["PUBLISHER"] or "", title=title,
+                                text=""))
+            gold[aid] = story
+    return arts, gold
+
+
+def baseline_uci(arts: Sequence[Article], gold: dict[str, str]) -> None:
+    """Plain TF-IDF (fit on the batch) with average-link clustering, fixed threshold."""
+    from sklearn.cluster import AgglomerativeClustering
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    x = TfidfVectorizer(stop_words="english", sublinear_tf=True).fit_transform(a.title for a in arts)
+    for dist in (0.8, 0.9):
+        t0 = time.time()
+        model = AgglomerativeClustering(n_clusters=None, metric="cosine", linkage="average",
+                                        distance_threshold=dist)
+        labels = model.fit_predict(x.toarray())
+        pred = {a.id: str(lab) for a, lab in zip(arts, labels, strict=True)}
+        report(f"uci-news baseline tfidf+avg d={dist}", pred, gold, time.time() - t0)
+
+
+def synth(base: Sequence[Article], n: int, rng: random.Random) -> list[Article]:
+    """n articles sampled from `base`, each lightly perturbed (words dropped/swapped)."""
+    out = []
+    for k in range(n):
+        a = rng.choice(base)
+        words = a.text.split()
+        if len(words) > 20:
+            cut = rng.randrange(len(words) // 3)
+            words = words[cut : cut + max(60, len(words) // 2)]
+        words = [w for w in words if rng.random() > 0.15]
+        tw = [w for w in a.title.split() if rng.random() > 0.2] or a.title.split()
+        out.append(Article(id=f"s{k}", url="", source=f"o{k % 50}", title=" ".join(tw),
+                           text=" ".join(words), published=a.published))
+    return out
+
+
+def speed(base: Sequence[Article]) -> None:
+    rng = random.Random(7)
+    sizes, secs = [1000, 5000, 10000, 20000], []
+    for n in sizes:
+        arts = synth(base, n, rng)
+        t0 = time.time()
+        incs = group(arts)
+        secs.append(time.time() - t0)
+        print(f"speed: {n:>6} articles -> {len(incs):>6} incidents in {secs[-1]:6.1f}s")
+    slope = np.polyfit(np.log(sizes), np.log(secs), 1)[0]
+    print(f"speed: growth exponent {slope:.2f} (1.0 = linear)")
+
+
+def main() -> int:
+    if not SHARED.is_dir():
+        print(f"skipped: {SHARED} not found (the evaluation sets live next to the repository)")
+        return 0
+    quick = "--quick" in sys.argv
+    arts, gold = load_seeds()
+    t0 = time.time()
+    report("seeds", predicted(arts), gold, time.time() - t0)
+    for dated in (True, False):
+        arts, gold = load_multiling(dated)
+        t0 = time.time()
+        report(f"multiling2011-en {'dated' if dated else 'undated'}", predicted(arts), gold,
+               time.time() - t0)
+    ml = arts
+    uci, ugold = load_uci()
+    t0 = time.time()
+    report("uci-news (titles, no timestamps)", predicted(uci), ugold, time.time() - t0)
+    if not quick:
+        baseline_uci(uci, ugold)
+        dated_ml, _ = load_multiling(True)
+        speed([*dated_ml, *(a for a in uci)] if ml else uci)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

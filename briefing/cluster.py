@@ -1,0 +1,139 @@
+"""Average-link clustering on sparse vectors, with a time penalty, in about linear time.
+
+Why average link: a story is a set of reports that are, on average, about the same
+thing; single link chains one story into the next through a shared background
+paragraph, and a fixed-centroid pass depends on the order articles arrive in. The mean
+of L2-normalised vectors makes the group average cheap: mean(A) . mean(B) is exactly
+the average cosine over all pairs across A and B, so clusters are compared through
+their centroids and no n x n matrix is ever built.
+
+The merging runs in rounds. Each round multiplies the (sparse) centroid matrix with
+itself in row chunks, keeps for every cluster its best partner above the threshold
+after the time penalty, and merges stars: in order of similarity, a cluster joins its
+best partner unless one of the two has already moved this round. Average link is a
+reducible linkage, so merging best pairs in parallel follows the classic agglomerative
+result closely while needing only a few dozen rounds.
+
+Time: a cluster spans [first, last] report; the gap between two clusters is the time
+between their spans (0 when they overlap). Within a day and a half nothing changes;
+beyond it the similarity is scaled down smoothly towards a floor, so the same topic
+days apart needs much stronger content evidence to count as one incident, while a
+follow-up that shares the incident's names and numbers still joins. Articles without a
+date give no time signal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from scipy import sparse
+
+THRESHOLD = 0.2  # minimum average cosine (after the time penalty) to merge
+GRACE_DAYS = 1.5  # reports of one event cluster within about a day
+TAU_DAYS = 2.0  # how fast the penalty grows after the grace period
+FLOOR = 0.45  # the penalty never goes below this factor
+CHUNK = 2000  # rows per sparse product; bounds memory
+MAX_ROUNDS = 200
+
+
+def time_factor(gap_days: np.ndarray) -> np.ndarray:
+    """Multiplier for a similarity, given the gap in days (NaN: no date known)."""
+    over = np.clip(np.nan_to_num(gap_days, nan=0.0) - GRACE_DAYS, 0.0, None)
+    return FLOOR + (1.0 - FLOOR) * np.exp(-over / TAU_DAYS)
+
+
+def _centroids(x: sparse.csr_matrix, labels: np.ndarray, k: int) -> sparse.csr_matrix:
+    sizes = np.bincount(labels, minlength=k).astype(float)
+    n = x.shape[0]
+    assign = sparse.csr_matrix((1.0 / sizes[labels], (labels, np.arange(n))), shape=(k, n))
+    return (assign @ x).tocsr()
+
+
+def _spans(times: np.ndarray, labels: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    lo = np.full(k, np.inf)
+    hi = np.full(k, -np.inf)
+    ok = ~np.isnan(times)
+    np.minimum.at(lo, labels[ok], times[ok])
+    np.maximum.at(hi, labels[ok], times[ok])
+    lo[np.isinf(lo)] = np.nan
+    hi[np.isinf(hi)] = np.nan
+    return lo, hi
+
+
+def _best_partners(
+    c: sparse.csr_matrix, lo: np.ndarray, hi: np.ndarray, locked: np.ndarray, threshold: float
+) -> list[tuple[float, int, int]]:
+    """For every cluster, its most similar other cluster if above the threshold."""
+    edges: list[tuple[float, int, int]] = []
+    ct = c.T.tocsc()
+    for start in range(0, c.shape[0], CHUNK):
+        s = (c[start : start + CHUNK] @ ct).tocoo()
+        r, col, v = s.row + start, s.col, s.data
+        gap = np.maximum(lo[col] - hi[r], lo[r] - hi[col])
+        v = v * time_factor(np.maximum(gap, 0.0))
+        keep = (r != col) & ~(locked[r] & locked[col]) & (v >= threshold)
+        r, col, v = r[keep], col[keep], v[keep]
+        if not len(v):
+            continue
+        order = np.lexsort((col, -v, r))  # per row: best first, ties by index
+        r, col, v = r[order], col[order], v[order]
+        first = np.r_[True, r[1:] != r[:-1]]
+        edges.extend(zip(v[first].tolist(), r[first].tolist(), col[first].tolist(), strict=True))
+    return edges
+
+
+def cluster(
+    x: sparse.csr_matrix,
+    times: Sequence[float | None],
+    seeds: Sequence[Sequence[int]] = (),
+    threshold: float = THRESHOLD,
+) -> list[list[int]]:
+    """Group the rows of `x` (L2-normalised) into clusters of row indices.
+
+    `seeds` are clusters fixed beforehand (the incidents of earlier editions): they
+    keep their members, can absorb new rows, and never merge with each other.
+    """
+    n = x.shape[0]
+    labels = np.full(n, -1)
+    seeds = [list(m) for m in seeds if len(m)]
+    for i, members in enumerate(seeds):
+        labels[members] = i
+    free = np.flatnonzero(labels < 0)
+    labels[free] = np.arange(len(seeds), len(seeds) + len(free))
+    locked = np.arange(len(seeds) + len(free)) < len(seeds)
+    t = np.array([np.nan if v is None else v for v in times], dtype=float)
+    for _ in range(MAX_ROUNDS):
+        k = int(labels.max()) + 1 if n else 0
+        lo, hi = _spans(t, labels, k)
+        edges = _best_partners(_centroids(x, labels, k), lo, hi, locked, threshold)
+        if not edges:
+            break
+        target = np.arange(k)
+        moved = np.zeros(k, dtype=bool)
+        received = np.zeros(k, dtype=bool)
+        for _sim, a, b in sorted(edges, key=lambda e: (-e[0], e[1], e[2])):
+            if locked[a] and not locked[b]:
+                a, b = b, a  # the new cluster joins the history incident
+            if moved[a] or received[a] or moved[b]:
+                continue
+            target[a] = b
+            moved[a] = True
+            received[b] = True
+        _, labels = np.unique(target[labels], return_inverse=True)
+        locked = _relock(labels, seeds)
+    return _groups(labels)
+
+
+def _relock(labels: np.ndarray, seeds: Sequence[Sequence[int]]) -> np.ndarray:
+    locked = np.zeros(int(labels.max()) + 1, dtype=bool)
+    for members in seeds:
+        locked[labels[members[0]]] = True
+    return locked
+
+
+def _groups(labels: np.ndarray) -> list[list[int]]:
+    out: dict[int, list[int]] = {}
+    for i, lab in enumerate(labels.tolist()):
+        out.setdefault(lab, []).append(i)
+    return list(out.values())

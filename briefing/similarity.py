@@ -1,0 +1,189 @@
+"""Article features for grouping: weighted terms, entities, numbers, time.
+
+Why a background IDF: a word's weight must not depend on how many articles one edition
+happens to hold (on a quiet day with five articles every word is "rare", and on a busy
+day a story's own name becomes "common" and stops counting). The weights come from a
+general English word-frequency table shipped in `briefing/data/english_idf.tsv.gz`
+(derived once from wordfreq, see `bench/build_idf_table.py`). A word's frequency f per
+running word is turned into the chance that a ~400-word article contains it,
+df = 1 - exp(-400 f), and idf = -ln(df): "the" and "said" weigh ~0, "missile" ~4.7,
+"Kishida" ~10. Words missing from the table count as rare (names, places).
+
+What separates two stories on one topic is mostly who, where and how many: capitalised
+phrases and numbers are added as extra features, and words seen capitalised mid-sentence
+are boosted. Title words count extra because a headline states the event. Each vector
+keeps only its strongest terms, which bounds the cost of comparing long articles and
+drops the generic background paragraphs news copy carries.
+"""
+
+from __future__ import annotations
+
+import gzip
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+
+from briefing.models import Article
+
+DOC_WORDS = 400  # typical article length used to turn word frequency into df
+UNKNOWN_FREQ = 10**-7.5  # frequency assumed for words missing from the table
+NUMBER_FREQ = 1e-6  # numbers are specific ("228 on board"), though less than names
+YEAR_FREQ = 2e-5  # years are common context ("in 2005"), not event markers
+MIN_IDF = 0.4  # below this a word is a function word and is dropped
+TITLE_BOOST = 2.0  # a title word counts as this many occurrences in the body
+CAPITAL_BOOST = 1.5  # a word seen capitalised mid-sentence is likely a name
+ENTITY_BOOST = 1.0  # weight of a multi-word capitalised phrase relative to its words' mean
+LEAD_WORDS = 120  # words at the top of the text (the lead) get extra weight
+LEAD_BOOST = 1.5
+MAX_TERMS = 60  # strongest terms kept per article
+
+WORD = re.compile(r"\d+(?:[.,:]\d+)*%?|[^\W\d_]+(?:['’.][^\W\d_]+)*\.?")
+PHRASE_LINK = {"of", "de", "la", "al", "the", "van", "von", "bin", "del", "da", "and"}
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Any:
+    from nltk.stem.snowball import SnowballStemmer
+
+    return SnowballStemmer("english")
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """Snowball stem of a lower-cased word, cached (the stemmer is slow pure Python)."""
+    if word.isdigit() or not word.isalpha():
+        return word
+    return str(_stemmer().stem(word))
+
+
+@lru_cache(maxsize=1)
+def _frequencies() -> dict[str, float]:
+    data = resources.files("briefing").joinpath("data/english_idf.tsv.gz").read_bytes()
+    table: dict[str, float] = {}
+    for line in gzip.decompress(data).decode("utf-8").splitlines():
+        if line and not line.startswith("#"):
+            key, centibels = line.split("\t")
+            table[key] = 10 ** (-int(centibels) / 100)
+    return table
+
+
+@lru_cache(maxsize=200_000)
+def idf(term: str) -> float:
+    """Background inverse document frequency of a stem (or a number)."""
+    if term[:1].isdigit():
+        is_year = len(term) == 4 and term.isdigit() and term[:2] in ("19", "20")
+        f = YEAR_FREQ if is_year else NUMBER_FREQ
+    else:
+        f = _frequencies().get(term, UNKNOWN_FREQ)
+    return -math.log(-math.expm1(-DOC_WORDS * f))
+
+
+def _norm_token(tok: str) -> str:
+    tok = tok.lower().replace("’", "'")
+    if tok.endswith("'s"):
+        tok = tok[:-2]
+    tok = tok.strip(".")
+    if tok[:1].isdigit():
+        return tok.rstrip("%").replace(",", "")
+    return tok.replace(".", "").replace("'", "")
+
+
+@dataclass(frozen=True, slots=True)
+class Features:
+    """What one article contributes to similarity: term weights, entities, time."""
+
+    weights: dict[str, float]
+    entities: frozenset[str]
+    time: float | None  # days since the epoch, or None when the article has no date
+
+
+def _entities(tokens: list[str]) -> list[str]:
+    """Multi-word capitalised phrases ("Fumio Kishida", "Bank of England")."""
+    phrases: list[str] = []
+    run: list[str] = []
+    for i, tok in enumerate([*tokens, "."]):
+        starts = i == 0 or tokens[i - 1].endswith(".")
+        if tok[:1].isupper() and not (starts and idf(stem(_norm_token(tok))) < 3.0):
+            run.append(tok)
+            continue
+        if run and tok.lower() in PHRASE_LINK and i + 1 < len(tokens) and tokens[i + 1][:1].isupper():
+            run.append(tok.lower())
+            continue
+        while run and run[-1].lower() in PHRASE_LINK:
+            run.pop()
+        if len(run) >= 2:
+            phrases.append(" ".join(_norm_token(t) for t in run))
+        run = []
+    return phrases
+
+
+def _count(text: str, counts: defaultdict[str, float], caps: set[str], scale: float) -> list[str]:
+    tokens = WORD.findall(text)
+    for i, tok in enumerate(tokens):
+        norm = _norm_token(tok)
+        if len(norm) < 2 and not norm.isdigit():
+            continue
+        term = stem(norm)
+        w = scale * (LEAD_BOOST if i < LEAD_WORDS else 1.0)
+        counts[term] += w
+        if tok[:1].isupper() and i > 0 and not tokens[i - 1].endswith("."):
+            caps.add(term)
+    return tokens
+
+
+def features(article: Article) -> Features:
+    """Weighted terms of an article: sublinear tf x background idf, strongest kept."""
+    counts: defaultdict[str, float] = defaultdict(float)
+    caps: set[str] = set()
+    title_tokens = _count(article.title, counts, caps, TITLE_BOOST)
+    body_tokens = _count(article.text, counts, caps, 1.0) if article.text != article.title else []
+    weights: dict[str, float] = {}
+    for term, tf in counts.items():
+        w = idf(term)
+        if w < MIN_IDF:
+            continue
+        boost = CAPITAL_BOOST if term in caps else 1.0
+        weights[term] = (1.0 + math.log(tf)) * w * boost if tf >= 1 else tf * w * boost
+    ents = Counter(_entities(title_tokens) + _entities(body_tokens))
+    for phrase, tf in ents.items():
+        parts = [idf(stem(p)) for p in phrase.split()]
+        w = ENTITY_BOOST * sum(parts) / len(parts)
+        if w >= 2.0:
+            weights["e:" + phrase] = (1.0 + math.log(tf)) * w
+    top = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_TERMS]
+    norm = math.sqrt(sum(w * w for _, w in top)) or 1.0
+    return Features(
+        weights={t: w / norm for t, w in top},
+        entities=frozenset(ents),
+        time=_days(article.published),
+    )
+
+
+def _days(when: datetime | None) -> float | None:
+    return None if when is None else when.timestamp() / 86400.0
+
+
+def matrix(feats: Sequence[Features]) -> tuple[sparse.csr_matrix, list[str]]:
+    """Rows of L2-normalised term weights as one sparse matrix, plus the vocabulary."""
+    vocab: dict[str, int] = {}
+    rows, cols, vals = [], [], []
+    for r, f in enumerate(feats):
+        for term, w in f.weights.items():
+            rows.append(r)
+            cols.append(vocab.setdefault(term, len(vocab)))
+            vals.append(w)
+    shape = (len(feats), max(len(vocab), 1))
+    m = sparse.csr_matrix((np.array(vals), (np.array(rows), np.array(cols))), shape=shape)
+    terms = [""] * len(vocab)
+    for term, i in vocab.items():
+        terms[i] = term
+    return m, terms
