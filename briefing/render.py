@@ -43,10 +43,15 @@ Globals: ``incident_file(id)`` (the file name of an incident's archive page).
 
 from __future__ import annotations
 
+import bisect
+import functools
+import html as html_lib
 import json
 import logging
 import re
+import subprocess
 import traceback
+import unicodedata
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
@@ -321,6 +326,11 @@ def render_pdf(
     """
     import weasyprint  # deliberately late: keeps `briefing --help` fast
 
+    missing = missing_glyphs(html)
+    if missing:
+        log.warning("no installed font can draw %d characters (%s); they print as boxes. "
+                    "Install fonts such as fonts-noto-core or fonts-noto-cjk", len(missing),
+                    missing[:20])
     document = weasyprint.HTML(
         string=html,
         base_url=BUILTIN_TEMPLATES.as_uri() + "/",
@@ -336,6 +346,44 @@ def render_pdf(
     except KeyError as exc:
         raise ConfigError(f"unknown pdf_variant {pdf_variant!r}", "try pdf/a-3b") from exc
     return bytes(pdf)
+
+
+def missing_glyphs(html: str) -> str:
+    """Characters of a page that no installed font covers, so a user learns why text
+    prints as boxes instead of finding out from a reader. ``""`` when unknown."""
+    coverage = _font_coverage()
+    if not coverage:
+        return ""
+    text = html_lib.unescape(re.sub(r"<[^>]*>", " ", html))
+    chars = {c for c in text if ord(c) > 0x7E and unicodedata.category(c)[0] not in "CZ"}
+    starts = [lo for lo, _ in coverage]
+    missing = []
+    for char in sorted(chars):
+        k = bisect.bisect_right(starts, ord(char)) - 1
+        if k < 0 or coverage[k][1] < ord(char):
+            missing.append(char)
+    return "".join(missing)
+
+
+@functools.lru_cache(maxsize=1)
+def _font_coverage() -> tuple[tuple[int, int], ...]:
+    """Union of the code point ranges of all installed fonts, from fontconfig's fc-list."""
+    try:
+        out = subprocess.run(["fc-list", ":", "charset"], capture_output=True, text=True,
+                             timeout=20, check=True).stdout
+    except (OSError, subprocess.SubprocessError):
+        return ()
+    ranges = sorted(
+        (int(lo, 16), int(hi or lo, 16))
+        for lo, hi in re.findall(r"\b([0-9a-f]+)(?:-([0-9a-f]+))?\b", out.replace(":charset=", " "))
+    )
+    merged: list[tuple[int, int]] = []
+    for lo, hi in ranges:
+        if merged and lo <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(hi, merged[-1][1]))
+        else:
+            merged.append((lo, hi))
+    return tuple(merged)
 
 
 # --- JSON --------------------------------------------------------------------------

@@ -336,3 +336,27 @@ def test_json_has_the_contract_fields() -> None:
     assert data["problems"] == [{"stage": "collect", "source": "Gone Gazette",
                                  "message": "HTTP 410 Gone"}]
     assert re.search(r"[<>]", render_json(edition))  # raw text, not HTML-escaped
+
+
+def test_missing_glyphs_reports_uncovered_text() -> None:
+    from briefing.render import _font_coverage, missing_glyphs
+
+    if not _font_coverage():
+        pytest.skip("fontconfig's fc-list is not installed")
+    assert missing_glyphs("<p>Plain English &amp; caf\u00e9 \u2014 fine</p>") == ""
+    import unicodedata
+
+    covered = _font_coverage()
+    uncovered = next(
+        chr(c) for c in range(0x4E00, 0x30000)
+        if unicodedata.category(chr(c)) == "Lo" and not any(lo <= c <= hi for lo, hi in covered)
+    )
+    assert missing_glyphs(f"<p>ok {uncovered} ok</p>") == uncovered
+
+
+def test_pdf_a3b_variant(env) -> None:  # type: ignore[no-untyped-def]
+    pdf = render_pdf(render_html(make_edition(n=1), env), title="t", pdf_variant="pdf/a-3b")
+    xmp = PdfReader(io.BytesIO(pdf)).xmp_metadata
+    assert xmp is not None and b'pdfaid:part="3"' in xmp.stream.get_data()
+    with pytest.raises(ConfigError):
+        render_pdf("<p>x</p>", title="t", pdf_variant="pdf/z-9")
