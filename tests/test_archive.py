@@ -165,7 +165,7 @@ def test_feed_is_valid_atom(archive: Path) -> None:
 
 def test_incident_pages_gather_coverage(archive: Path) -> None:
     page = (archive / "incidents" / "inc-2.html").read_text()
-    assert page.count('class="appearance"') == 3  # 29, 30 and 30-2
+    assert page.count('class="appearance incident"') == 3  # 29, 30 and 30-2
     assert "Followed in 3 editions" in page
     first, last = page.find("Thursday, 29 January 2026"), page.find("30 January 2026 (edition 2)")
     assert 0 <= first < last  # oldest first: the story unfolds forwards
