@@ -30,4 +30,6 @@
     });
   }
   input.addEventListener("input", show);
+  var m = /^#q=(.*)$/.exec(location.hash);
+  if (m) { input.value = decodeURIComponent(m[1]); show(); }
 })();
