@@ -29,7 +29,8 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import sparse
 
-THRESHOLD = 0.2  # minimum average cosine (after the time penalty) to merge
+THRESHOLD = 0.34  # minimum average cosine (after the time penalty) between full texts
+TITLE_THRESHOLD = 0.1  # the same when one side has only headlines
 GRACE_DAYS = 1.5  # reports of one event cluster within about a day
 TAU_DAYS = 2.0  # how fast the penalty grows after the grace period
 FLOOR = 0.45  # the penalty never goes below this factor
@@ -62,7 +63,12 @@ def _spans(times: np.ndarray, labels: np.ndarray, k: int) -> tuple[np.ndarray, n
 
 
 def _best_partners(
-    c: sparse.csr_matrix, lo: np.ndarray, hi: np.ndarray, locked: np.ndarray, threshold: float
+    c: sparse.csr_matrix,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    locked: np.ndarray,
+    text: np.ndarray,
+    thresholds: tuple[float, float],
 ) -> list[tuple[float, int, int]]:
     """For every cluster, its most similar other cluster if above the threshold."""
     edges: list[tuple[float, int, int]] = []
@@ -72,7 +78,8 @@ def _best_partners(
         r, col, v = s.row + start, s.col, s.data
         gap = np.maximum(lo[col] - hi[r], lo[r] - hi[col])
         v = v * time_factor(np.maximum(gap, 0.0))
-        keep = (r != col) & ~(locked[r] & locked[col]) & (v >= threshold)
+        need = np.where(text[r] & text[col], thresholds[0], thresholds[1])
+        keep = (r != col) & ~(locked[r] & locked[col]) & (v >= need)
         r, col, v = r[keep], col[keep], v[keep]
         if not len(v):
             continue
@@ -87,7 +94,9 @@ def cluster(
     x: sparse.csr_matrix,
     times: Sequence[float | None],
     seeds: Sequence[Sequence[int]] = (),
+    has_text: Sequence[bool] | None = None,
     threshold: float = THRESHOLD,
+    title_threshold: float = TITLE_THRESHOLD,
 ) -> list[list[int]]:
     """Group the rows of `x` (L2-normalised) into clusters of row indices.
 
@@ -103,10 +112,15 @@ def cluster(
     labels[free] = np.arange(len(seeds), len(seeds) + len(free))
     locked = np.arange(len(seeds) + len(free)) < len(seeds)
     t = np.array([np.nan if v is None else v for v in times], dtype=float)
+    body = np.flatnonzero(np.ones(n, dtype=bool) if has_text is None else np.asarray(has_text, bool))
     for _ in range(MAX_ROUNDS):
         k = int(labels.max()) + 1 if n else 0
         lo, hi = _spans(t, labels, k)
-        edges = _best_partners(_centroids(x, labels, k), lo, hi, locked, threshold)
+        text = np.zeros(k, dtype=bool)
+        text[labels[body]] = True
+        edges = _best_partners(
+            _centroids(x, labels, k), lo, hi, locked, text, (threshold, title_threshold)
+        )
         if not edges:
             break
         target = np.arange(k)

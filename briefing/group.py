@@ -28,6 +28,7 @@ from briefing.models import Article, Incident
 from briefing.similarity import Features, features, matrix
 
 QUIET_DAYS = 7.0  # an incident with no new report for this long is closed
+MIN_BODY_WORDS = 40  # fewer words than this: a headline or teaser, not a full text
 _NEVER = datetime.max.replace(tzinfo=UTC)
 
 
@@ -82,7 +83,8 @@ def group(
     pool.extend(fresh)
     feats = [features(a) for a in pool]
     x, _terms = matrix(feats)
-    clusters = cluster(x, [f.time for f in feats], seeds)
+    has_text = [len(a.text.split()) >= MIN_BODY_WORDS for a in pool]
+    clusters = cluster(x, [f.time for f in feats], seeds, has_text)
     by_first = {s[0]: h for s, h in zip(seeds, open_hist, strict=True) if s}
     out: list[Incident] = []
     for members in clusters:
