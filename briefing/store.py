@@ -121,6 +121,34 @@ source_health = Table(
 )
 
 
+# Edition slots (briefing/scheduler.py): one row per (schedule, slot time in UTC), written
+# before a slot is built, so the daemon, cron and hand builds never make the same edition twice.
+SLOT_DONE = ("built", "skipped")
+slots = Table(
+    "slots", metadata,
+    Column("schedule", String(200), primary_key=True),
+    Column("slot", UTCDateTime, primary_key=True),
+    Column("state", String(10), nullable=False),  # claimed | built | failed | skipped
+    Column("claimed_by", String(200), nullable=False),
+    Column("claimed_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime),
+    Column("attempts", Integer, nullable=False, default=1),
+    Column("edition_path", Text),
+    Column("note", Text, nullable=False, default=""),
+)
+
+# The daemon's heartbeat (briefing/daemon.py), read by `briefing status`.
+heartbeats = Table(
+    "heartbeats", metadata,
+    Column("name", String(50), primary_key=True),
+    Column("pid", Integer, nullable=False),
+    Column("host", String(200), nullable=False),
+    Column("started", UTCDateTime, nullable=False),
+    Column("beat", UTCDateTime, nullable=False),
+    Column("state", String(10), nullable=False),  # running | stopped
+    Column("info", Text, nullable=False, default="{}"),  # JSON: the jobs' next run times
+)
+
 def state_url(workspace: Path) -> str:
     """`BRIEFING_STATE_URL` if set, else SQLite at output/.state/state.db."""
     url = os.environ.get("BRIEFING_STATE_URL")
@@ -334,6 +362,79 @@ class Store:
                 articles.c.schedule == schedule, articles.c.source == source,
                 articles.c.collected >= since))).scalar_one())
 
+
+    # -- edition slots and the daemon's heartbeat ------------------------------------
+    def claim_slot(self, schedule: str, slot: datetime, by: str, now: datetime, *,
+                   max_attempts: int | None = 3) -> bool:
+        """Claim (schedule, slot) for building; False when it is done or out of attempts.
+
+        Call it holding the schedule lock (`pipeline.schedule_lock`): claimers keep that lock
+        until they record the outcome, so a row still 'claimed' here belongs to a builder
+        that died, and is taken over. A failed slot is retried until `max_attempts`.
+        """
+        key = and_(slots.c.schedule == schedule, slots.c.slot == slot)
+        with self.transaction() as conn:
+            row = conn.execute(select(slots).where(key)).first()
+            if row is None:
+                conn.execute(insert(slots).values(schedule=schedule, slot=slot, state="claimed",
+                                                  claimed_by=by, claimed_at=now, attempts=1, note=""))
+                return True
+            if row.state in SLOT_DONE or (max_attempts is not None and row.attempts >= max_attempts):
+                return False
+            conn.execute(update(slots).where(key).values(
+                state="claimed", claimed_by=by, claimed_at=now, finished_at=None,
+                attempts=row.attempts + 1, note=""))
+            return True
+
+    def finish_slot(self, schedule: str, slot: datetime, state: str, now: datetime, *,
+                    path: str | None = None, note: str = "", by: str | None = None) -> None:
+        """Record how a slot's build ended (built, skipped or failed).
+
+        With `by`, only while that claimer still holds the claim: the daemon uses this
+        after killing a build at its deadline, which must not overwrite a later claim.
+        A build killed before it could claim leaves no row; then a failed one is added.
+        """
+        key = and_(slots.c.schedule == schedule, slots.c.slot == slot)
+        where = key if by is None else and_(key, slots.c.state == "claimed", slots.c.claimed_by == by)
+        with self.transaction() as conn:
+            done = conn.execute(update(slots).where(where).values(
+                state=state, finished_at=now, edition_path=path, note=note[:2000])).rowcount
+            missing = conn.execute(select(slots.c.state).where(key)).first() is None
+            if done == 0 and by is not None and missing:
+                conn.execute(insert(slots).values(schedule=schedule, slot=slot, state=state, claimed_by=by,
+                                                  claimed_at=now, finished_at=now, attempts=1,
+                                                  note=note[:2000]))
+
+    def slot(self, schedule: str, slot: datetime) -> dict[str, object] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(slots).where(slots.c.schedule == schedule,
+                                                   slots.c.slot == slot)).first()
+            return dict(row._mapping) if row else None
+
+    def list_slots(self, schedule: str, limit: int = 10) -> list[dict[str, object]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(slots).where(slots.c.schedule == schedule)
+                                .order_by(slots.c.slot.desc()).limit(limit))
+            return [dict(r._mapping) for r in rows]
+
+    def beat(self, name: str, *, pid: int, host: str, started: datetime, now: datetime, state: str,
+             info: dict[str, object]) -> None:
+        """Write the daemon's heartbeat: proof of life and its next run times, for `briefing status`."""
+        values = {"pid": pid, "host": host, "started": started, "beat": now, "state": state,
+                  "info": json.dumps(info, default=str)}
+        with self.transaction() as conn:
+            changed = conn.execute(update(heartbeats).where(heartbeats.c.name == name).values(**values))
+            if changed.rowcount == 0:
+                conn.execute(insert(heartbeats).values(name=name, **values))
+
+    def heartbeat(self, name: str = "daemon") -> dict[str, object] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(heartbeats).where(heartbeats.c.name == name)).first()
+        if row is None:
+            return None
+        result = dict(row._mapping)
+        result["info"] = json.loads(str(result["info"]) or "{}")
+        return result
 
 def _article_values(art: Article, now: datetime) -> dict[str, object]:
     return {
