@@ -22,7 +22,7 @@ from typing import Literal
 from briefing.config import Schedule
 from briefing.errors import BriefingError
 from briefing.models import Article, Edition, Incident, Problem, SourceHealth
-from briefing.sources import Collected, collect_source
+from briefing.sources import Collected, collect_all
 from briefing.store import Store
 
 log = logging.getLogger(__name__)
@@ -90,19 +90,45 @@ def collect(schedule: Schedule, workspace: Path, store: Store | None, now: datet
             on_stage: Stage = _noop) -> CollectResult:
     """Collect every source of a schedule; with a store, save new and changed articles.
 
-    Without a store (a dry run) nothing is written anywhere.
+    Without a store (a dry run) nothing is written anywhere. All sources are collected
+    at once (`collect_all`); each web source's fetch state (ETag, next allowed poll,
+    backoff, items seen) is saved after its articles, so a crash in between at worst
+    collects an unchanged article again. A source skipped for politeness or backoff
+    leaves its health as it was. A source that polls fine but has given no new article
+    for `silent_after` (default 7 days) is reported as silent.
     """
     result = CollectResult(schedule=schedule.name)
-    for source in schedule.source_list():
-        on_stage(f"collect:{source.name}")
-        collected = collect_source(source, workspace, now)
+    on_stage("collect")
+    states = store.fetch_states(schedule.name) if store is not None else {}
+    for collected in collect_all(schedule.source_list(), workspace, now, states):
         result.sources.append(collected)
-        if store is not None:
-            new, updated = store.save_articles(schedule.name, collected.articles, now)
-            result.new += new
-            result.updated += updated
+        if store is None:
+            continue
+        new, updated = store.save_articles(schedule.name, collected.articles, now)
+        result.new += new
+        result.updated += updated
+        if collected.state is not None:
+            store.save_fetch_state(schedule.name, collected.state, now)
+        if collected.polled:
             store.record_source(schedule.name, collected.health, now)
+    if store is not None:
+        _mark_silent(store, schedule.name, result.sources, now)
     return result
+
+
+def _mark_silent(store: Store, schedule: str, sources: list[Collected], now: datetime) -> None:
+    """Flag sources with no new article for `silent_after`, in this collection's health."""
+    from briefing.config import parse_duration
+
+    report = {r["source"]: r for r in store.source_report(schedule, now)}
+    for collected in sources:
+        if collected.status != "ok" or collected.articles or collected.source.name not in report:
+            continue
+        after = parse_duration(str(collected.source.options.get("silent_after", "7d")))
+        since = report[collected.source.name]["silent_since"]
+        if isinstance(since, datetime) and now - since >= after:
+            collected.status = "silent"
+            collected.message = f"no new article since {since:%Y-%m-%d}"
 
 
 def _pending_without_store(store: Store, schedule: str, collected: CollectResult) -> list[Article]:

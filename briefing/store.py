@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     Column,
@@ -41,6 +42,9 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 
 from briefing.models import Article, Edition, SourceHealth
+
+if TYPE_CHECKING:
+    from briefing.sources.polling import FetchState
 
 log = logging.getLogger(__name__)
 
@@ -148,6 +152,25 @@ heartbeats = Table(
     Column("state", String(10), nullable=False),  # running | stopped
     Column("info", Text, nullable=False, default="{}"),  # JSON: the jobs' next run times
 )
+fetch_state = Table(  # per web source: what the next poll must remember (see sources/polling.py)
+    "fetch_state", metadata,
+    Column("schedule", String(200), primary_key=True),
+    Column("source", String(500), primary_key=True),
+    Column("location", Text, nullable=False),  # the address in the schedule
+    Column("url", Text, nullable=False),  # the address polled now (after 301/308)
+    Column("etag", Text),
+    Column("last_modified", Text),
+    Column("next_poll", UTCDateTime),  # max-age, ttl, Retry-After or backoff
+    Column("wait_reason", String(100), nullable=False, default=""),
+    Column("failures", Integer, nullable=False, default=0),
+    Column("gone", Integer, nullable=False, default=0),
+    Column("first_poll", UTCDateTime),  # set once the backfill poll is done
+    Column("body_hash", String(64), nullable=False, default=""),
+    Column("feed_url", Text, nullable=False, default=""),  # a page source's discovered feed
+    Column("seen", Text, nullable=False, default="{}"),  # item key -> item hash
+    Column("created", UTCDateTime),
+)
+
 
 def state_url(workspace: Path) -> str:
     """`BRIEFING_STATE_URL` if set, else SQLite at output/.state/state.db."""
@@ -355,6 +378,49 @@ class Store:
             rows = conn.execute(select(source_health).where(source_health.c.schedule == schedule)
                                 .order_by(source_health.c.source))
             return [dict(r._mapping) for r in rows]
+
+    # -- fetch state (web sources) ------------------------------------------------------
+    def fetch_states(self, schedule: str) -> dict[str, FetchState]:
+        """Every web source's fetch state of a schedule, by source name."""
+        from briefing.sources.polling import FetchState
+
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(fetch_state).where(fetch_state.c.schedule == schedule)).all()
+        return {r.source: FetchState(
+            source=r.source, location=r.location, url=r.url, etag=r.etag, last_modified=r.last_modified,
+            next_poll=r.next_poll, wait_reason=r.wait_reason, failures=r.failures, gone=bool(r.gone),
+            first_poll=r.first_poll, body_hash=r.body_hash, feed_url=r.feed_url,
+            seen=json.loads(r.seen or "{}")) for r in rows}
+
+    def save_fetch_state(self, schedule: str, state: FetchState, now: datetime) -> None:
+        """Insert or replace one source's fetch state."""
+        values = {"location": state.location, "url": state.url, "etag": state.etag,
+                  "last_modified": state.last_modified, "next_poll": state.next_poll,
+                  "wait_reason": state.wait_reason, "failures": state.failures, "gone": int(state.gone),
+                  "first_poll": state.first_poll, "body_hash": state.body_hash,
+                  "feed_url": state.feed_url, "seen": json.dumps(state.seen)}
+        key = and_(fetch_state.c.schedule == schedule, fetch_state.c.source == state.source)
+        with self.transaction() as conn:
+            if conn.execute(update(fetch_state).where(key).values(**values)).rowcount == 0:
+                conn.execute(insert(fetch_state).values(schedule=schedule, source=state.source,
+                                                        created=now, **values))
+
+    def source_report(self, schedule: str, now: datetime) -> list[dict[str, object]]:
+        """Source health plus what `status` shows: articles in 7 days, silent since, next poll."""
+        report = []
+        states = self.fetch_states(schedule)
+        with self.engine.connect() as conn:
+            created = dict(conn.execute(select(fetch_state.c.source, fetch_state.c.created).where(
+                fetch_state.c.schedule == schedule)).all())
+        for row in self.source_health(schedule):
+            name = str(row["source"])
+            state = states.get(name)
+            last = row.get("last_article") or created.get(name)
+            report.append({**row, "articles_7d": self.articles_since(schedule, name, now - timedelta(days=7)),
+                           "silent_since": last, "url": state.url if state else None,
+                           "next_poll": state.next_poll if state else None,
+                           "gone": state.gone if state else False})
+        return report
 
     def articles_since(self, schedule: str, source: str, since: datetime) -> int:
         with self.engine.connect() as conn:

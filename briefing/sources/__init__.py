@@ -2,17 +2,27 @@
 
 `collect_source` never raises for a bad source: whatever goes wrong becomes a Problem
 on that source and a health status, so one failing source never stops an edition.
+`collect_all` collects many sources at once (asyncio): web sources share one HTTP
+client with per-host limits, and each source runs under its own deadline, so a slow
+source never holds up the others.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from briefing.errors import BriefingError
 from briefing.models import Article, Problem, Source, SourceHealth
+
+if TYPE_CHECKING:
+    from briefing.sources.polling import Context, FetchState
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +36,8 @@ class Collected:
     problems: list[Problem] = field(default_factory=list)
     status: str = "ok"
     message: str = ""
+    state: FetchState | None = None  # web sources: what to remember until the next poll
+    polled: bool = True  # False when politeness or backoff skipped this source this time
 
     @property
     def health(self) -> SourceHealth:
@@ -56,7 +68,91 @@ def collect_source(source: Source, workspace: Path, now: datetime) -> Collected:
     return result
 
 
+WEB_KINDS = ("feed", "page")
+PROCESS_POOL_FROM = 16  # with this many web sources, parse in processes (feedparser is slow)
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """Run-wide politeness: requests in flight per host, pause after each, overall cap."""
+
+    per_host: int = 2
+    host_delay: float = 0.2
+    max_in_flight: int = 64
+
+
+def collect_all(sources: Sequence[Source], workspace: Path, now: datetime,
+                states: Mapping[str, FetchState] | None = None,
+                policy: Policy | None = None) -> list[Collected]:
+    """Collect every source concurrently; OPML sources are expanded into their feeds first.
+
+    `states` is the stored fetch state by source name; each web source's Collected
+    carries its new state back for the caller to store. Never raises for a source.
+    """
+    from briefing.sources.opml import expand_opml
+
+    expanded, results = expand_opml(sources, workspace)
+    return results + asyncio.run(_collect_many(expanded, workspace, now, states or {}, policy or Policy()))
+
+
+async def _collect_many(sources: list[Source], workspace: Path, now: datetime,
+                        states: Mapping[str, FetchState], policy: Policy) -> list[Collected]:
+    from briefing.fetch import Fetcher
+    from briefing.sources.polling import Context
+
+    web = [s for s in sources if s.kind in WEB_KINDS]
+    executor = _parse_pool() if len(web) >= PROCESS_POOL_FROM else None
+    try:
+        async with Fetcher(per_host=policy.per_host, host_delay=policy.host_delay,
+                           max_in_flight=policy.max_in_flight) as fetcher:
+            ctx = Context(fetcher=fetcher, now=now, workspace=workspace, executor=executor)
+            return list(await asyncio.gather(*(_one(s, ctx, states.get(s.name)) for s in sources)))
+    finally:
+        if executor is not None:
+            executor.shutdown(cancel_futures=True)
+
+
+def _parse_pool() -> Executor:
+    """Processes for feed parsing and extraction: CPU work that would stall the event loop."""
+    import multiprocessing
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    mp = multiprocessing.get_context("forkserver")
+    mp.set_forkserver_preload(["briefing.sources.feed", "feedparser", "trafilatura"])
+    return ProcessPoolExecutor(max_workers=max(2, os.cpu_count() or 2), mp_context=mp)
+
+
+async def _one(source: Source, ctx: Context, stored: FetchState | None) -> Collected:
+    """One source under its own deadline (`source_deadline`, default 4 x the request deadline)."""
+    from briefing.sources.polling import state_for
+
+    if source.kind not in WEB_KINDS:
+        return await asyncio.to_thread(collect_source, source, ctx.workspace, ctx.now)
+    state = state_for(source, stored)
+    limit = float(source.options.get("source_deadline", 4 * float(source.options.get("deadline", 30))))
+    try:
+        async with asyncio.timeout(limit):
+            if source.kind == "feed":
+                from briefing.sources.feed import collect_feed
+
+                return await collect_feed(source, state, ctx)
+            from briefing.sources.page import collect_page
+
+            return await collect_page(source, state, ctx)
+    except TimeoutError:
+        message = f"{source.name}: collection took longer than {limit:g} s (source_deadline); stopped"
+    except Exception as exc:  # a bug or an unforeseen input must not stop the others
+        log.exception("collecting %s failed", source.name)
+        message = f"{source.name}: unexpected error: {type(exc).__name__}: {exc}"
+    return Collected(source=source, status="failed", message=message, state=state,
+                     problems=[Problem(stage="collect", source=source.name, message=message)])
+
+
 def _dispatch(source: Source, workspace: Path, now: datetime) -> tuple[list[Article], list[Problem]]:
+    if source.kind in WEB_KINDS or source.kind == "opml":
+        found = collect_all([source], workspace, now)
+        return [a for c in found for a in c.articles], [p for c in found for p in c.problems]
     if source.kind == "folder":
         from briefing.sources.folder import collect_folder
 
