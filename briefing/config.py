@@ -92,6 +92,9 @@ class EmailConfig(_Frozen):
     attach_pdf: bool = True
     enabled: bool = True
     max_mail_mb: float = Field(20, gt=0)
+    # Where output/ is published on the web (e.g. "https://news.example.org/briefings/");
+    # lets a mail link to its edition, and to the PDF when the PDF is over max_mail_mb.
+    archive_url: str = Field("", pattern=r"^(https?://[^\s]+)?$")
 
     @field_validator("to")
     @classmethod

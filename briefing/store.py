@@ -17,9 +17,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
+    Boolean,
     Column,
     Connection,
     DateTime,
@@ -30,6 +31,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    UniqueConstraint,
     and_,
     create_engine,
     event,
@@ -40,6 +42,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 
 from briefing.models import Article, Edition, SourceHealth
 
@@ -125,6 +128,30 @@ source_health = Table(
 )
 
 
+# The email ledger (briefing/ledger.py): one row per (edition, recipient, seq). seq 0 is the
+# regular delivery, so the unique key is what makes "never sent twice" hold even when two
+# processes queue at once; a deliberate `briefing send --force` adds seq 1, 2, ... (forced).
+deliveries = Table(
+    "deliveries", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("schedule", String(200), nullable=False, index=True),
+    Column("edition_id", Integer, nullable=False),
+    Column("edition_path", Text, nullable=False),
+    Column("edition_date", String(10), nullable=False),
+    Column("recipient", String(320), nullable=False),
+    Column("seq", Integer, nullable=False, default=0),
+    Column("forced", Boolean, nullable=False, default=False),
+    Column("status", String(10), nullable=False, default="queued"),  # queued | sent | failed
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", Text),
+    Column("message_id", String(300)),
+    Column("next_attempt", UTCDateTime),  # None on a failed row: no automatic retry
+    Column("queued", UTCDateTime, nullable=False),
+    Column("last_attempt", UTCDateTime),
+    Column("sent", UTCDateTime),
+    UniqueConstraint("edition_id", "recipient", "seq", name="uq_delivery"),
+)
+
 # Edition slots (briefing/scheduler.py): one row per (schedule, slot time in UTC), written
 # before a slot is built, so the daemon, cron and hand builds never make the same edition twice.
 SLOT_DONE = ("built", "skipped")
@@ -152,6 +179,7 @@ heartbeats = Table(
     Column("state", String(10), nullable=False),  # running | stopped
     Column("info", Text, nullable=False, default="{}"),  # JSON: the jobs' next run times
 )
+
 fetch_state = Table(  # per web source: what the next poll must remember (see sources/polling.py)
     "fetch_state", metadata,
     Column("schedule", String(200), primary_key=True),
@@ -428,6 +456,79 @@ class Store:
                 articles.c.schedule == schedule, articles.c.source == source,
                 articles.c.collected >= since))).scalar_one())
 
+    # -- email ledger ------------------------------------------------------------------
+    def edition_on(self, schedule: str, day: date | None) -> dict[str, object] | None:
+        """The newest committed edition of a schedule on a date (any date when None)."""
+        query = select(editions).where(editions.c.schedule == schedule)
+        if day is not None:
+            query = query.where(editions.c.date == day.isoformat())
+        with self.engine.connect() as conn:
+            row = conn.execute(query.order_by(editions.c.id.desc()).limit(1)).first()
+            return dict(row._mapping) if row else None
+
+    def queue_delivery(self, edition: dict[str, object], recipient: str, now: datetime,
+                       forced: bool = False) -> tuple[int, bool]:
+        """Queue (edition, recipient); returns (delivery id, whether a row was added).
+
+        Without `forced` an existing row is returned untouched, whatever its status:
+        that is the ledger's promise. With `forced` a new row (next seq) is added.
+        """
+        key = (deliveries.c.edition_id == edition["id"]) & (deliveries.c.recipient == recipient)
+        with self.transaction() as conn:
+            rows = conn.execute(select(deliveries.c.id, deliveries.c.seq).where(key)
+                                .order_by(deliveries.c.seq)).all()
+            if rows and not forced:
+                return int(rows[0].id), False
+            seq = rows[-1].seq + 1 if rows else 0
+            try:
+                with conn.begin_nested():
+                    result = conn.execute(insert(deliveries).values(
+                        schedule=edition["schedule"], edition_id=edition["id"],
+                        edition_path=edition["path"], edition_date=edition["date"],
+                        recipient=recipient, seq=seq, forced=forced and seq > 0,
+                        status="queued", attempts=0, queued=now, next_attempt=now))
+            except IntegrityError:  # another process queued it a moment ago
+                found = conn.execute(select(deliveries.c.id).where(key, deliveries.c.seq == seq)).one()
+                return int(found.id), False
+            return int(result.inserted_primary_key[0]), True  # type: ignore[index]
+
+    def deliveries(self, schedule: str | None = None, *, edition_id: int | None = None,
+                   statuses: Sequence[str] = (), ids: Sequence[int] = ()) -> list[dict[str, Any]]:
+        """Ledger rows, oldest first, filtered by schedule, edition, status or id."""
+        query = select(deliveries)
+        if schedule is not None:
+            query = query.where(deliveries.c.schedule == schedule)
+        if edition_id is not None:
+            query = query.where(deliveries.c.edition_id == edition_id)
+        if statuses:
+            query = query.where(deliveries.c.status.in_(list(statuses)))
+        if ids:
+            query = query.where(deliveries.c.id.in_(list(ids)))
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query.order_by(deliveries.c.id))]
+
+    def start_attempt(self, delivery_id: int, attempts: int, message_id: str, now: datetime) -> bool:
+        """Claim a delivery for one attempt; False when it was sent or claimed meanwhile.
+
+        A compare-and-set on `attempts`, committed before the server is contacted, so
+        two senders that read the same row cannot both send it.
+        """
+        with self.transaction() as conn:
+            result = conn.execute(update(deliveries).where(
+                deliveries.c.id == delivery_id, deliveries.c.status != "sent",
+                deliveries.c.attempts == attempts,
+            ).values(attempts=attempts + 1, last_attempt=now,
+                     message_id=func.coalesce(deliveries.c.message_id, message_id)))
+            return result.rowcount == 1
+
+    def finish_delivery(self, delivery_id: int, *, sent: bool, now: datetime, error: str = "",
+                        next_attempt: datetime | None = None) -> None:
+        """Record an attempt's outcome: one commit, right after the server's reply."""
+        values: dict[str, object] = (
+            {"status": "sent", "sent": now, "last_error": None, "next_attempt": None} if sent else
+            {"status": "failed", "last_error": error[:2000], "next_attempt": next_attempt})
+        with self.transaction() as conn:
+            conn.execute(update(deliveries).where(deliveries.c.id == delivery_id).values(**values))
 
     # -- edition slots and the daemon's heartbeat ------------------------------------
     def claim_slot(self, schedule: str, slot: datetime, by: str, now: datetime, *,
@@ -501,6 +602,7 @@ class Store:
         result = dict(row._mapping)
         result["info"] = json.loads(str(result["info"]) or "{}")
         return result
+
 
 def _article_values(art: Article, now: datetime) -> dict[str, object]:
     return {
