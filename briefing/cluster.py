@@ -35,7 +35,7 @@ GRACE_DAYS = 1.5  # reports of one event cluster within about a day
 TAU_DAYS = 2.0  # how fast the penalty grows after the grace period
 FLOOR = 0.45  # the penalty never goes below this factor
 CHUNK = 2000  # rows per sparse product; bounds memory
-MAX_ROUNDS = 200
+MAX_ROUNDS = 1000
 
 
 def time_factor(gap_days: np.ndarray) -> np.ndarray:
@@ -123,17 +123,13 @@ def cluster(
         )
         if not edges:
             break
+        best = {a: b for _sim, a, b in edges}
         target = np.arange(k)
-        moved = np.zeros(k, dtype=bool)
-        received = np.zeros(k, dtype=bool)
-        for _sim, a, b in sorted(edges, key=lambda e: (-e[0], e[1], e[2])):
-            if locked[a] and not locked[b]:
-                a, b = b, a  # the new cluster joins the history incident
-            if moved[a] or received[a] or moved[b]:
-                continue
-            target[a] = b
-            moved[a] = True
-            received[b] = True
+        for a, b in best.items():
+            if best.get(b) == a and a < b:  # mutual best partners: the average-link step
+                if locked[b]:
+                    a, b = b, a
+                target[b] = a  # the new cluster joins the history incident, if any
         _, labels = np.unique(target[labels], return_inverse=True)
         locked = _relock(labels, seeds)
     return _groups(labels)

@@ -1,0 +1,186 @@
+"""Grouping: one event from several outlets is one incident; same topic, other day, not."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+import briefing
+from briefing.group import group
+from briefing.models import Article, Incident
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+REPO = Path(__file__).resolve().parents[1]
+DAY1 = datetime(2026, 3, 2, 6, tzinfo=UTC)
+
+QUAKE_A = [
+    ("Harbor Ledger", "Magnitude 6.1 quake kills 14 in Castelnor",
+     "A magnitude 6.1 earthquake struck the hill town of Castelnor early on Monday, killing "
+     "at least 14 people and leaving hundreds homeless, regional governor Ana Ferreira said. "
+     "The quake hit at 4:12 am at a depth of ten kilometres. Rescue teams from Porto Lindo "
+     "searched collapsed houses in the old quarter, and the cathedral bell tower fell into the "
+     "square. The governor declared three days of mourning."),
+    ("Coastal Post", "Castelnor earthquake: rescuers dig through rubble, 14 confirmed dead",
+     "Rescuers were digging by hand through the rubble of Castelnor's old quarter after Monday's "
+     "6.1-magnitude tremor, which governor Ana Ferreira said had killed 14 residents. Dozens were "
+     "injured and the medieval cathedral tower collapsed. Teams from Porto Lindo and the army "
+     "joined the search, and officials announced three days of mourning across the region."),
+    ("Meridian Wire", "Fourteen dead as earthquake hits Castelnor old town",
+     "Fourteen people died when an earthquake of magnitude 6.1 shook Castelnor before dawn on "
+     "Monday, according to governor Ana Ferreira. The tremor brought down the cathedral's bell "
+     "tower and flattened homes in the old quarter; soldiers and rescue crews from Porto Lindo "
+     "worked through the morning. Three days of regional mourning were declared."),
+]
+QUAKE_B = [
+    ("Valley Courier", "Earthquake damages dam near Miravel, villages evacuated",
+     "A magnitude 5.4 earthquake cracked the Serra Alta dam above Miravel on Thursday, and "
+     "engineers ordered 2,300 villagers in the Ribeira valley to leave their homes as a "
+     "precaution. No deaths were reported. Water minister Paulo Dantas said the reservoir was "
+     "being drained and inspectors from the national dam authority were on site."),
+    ("Northgate Times", "Miravel villagers evacuated after quake cracks Serra Alta dam",
+     "Some 2,300 residents of the Ribeira valley below Miravel were evacuated on Thursday after "
+     "a 5.4-magnitude tremor left cracks in the Serra Alta dam. Water minister Paulo Dantas said "
+     "engineers had begun lowering the reservoir and that inspectors from the dam authority "
+     "found no sign of imminent failure. Nobody was hurt."),
+]
+
+
+def _articles(specs: list[tuple[str, str, str]], start: datetime, prefix: str) -> list[Article]:
+    return [
+        Article(id=f"{prefix}{i}", url=f"https://example.org/{prefix}{i}", source=src,
+                title=title, text=text, published=start + timedelta(hours=3 * i))
+        for i, (src, title, text) in enumerate(specs)
+    ]
+
+
+def _groups(incidents: list[Incident]) -> set[frozenset[str]]:
+    return {frozenset(a.id for a in inc.articles) for inc in incidents}
+
+
+def test_same_event_in_different_words_from_three_outlets_joins() -> None:
+    incidents = briefing.group(_articles(QUAKE_A, DAY1, "a"))
+    assert _groups(incidents) == {frozenset({"a0", "a1", "a2"})}
+    inc = incidents[0]
+    assert inc.status == "new"
+    assert [a.id for a in inc.articles] == ["a0", "a1", "a2"]  # by published time
+    assert inc.first_seen == DAY1 and inc.updated == DAY1 + timedelta(hours=6)
+    assert inc.title in {t for _, t, _ in QUAKE_A}
+    assert any("shared" in line for line in inc.evidence)
+
+
+def test_same_topic_different_event_days_apart_stays_apart() -> None:
+    arts = _articles(QUAKE_A, DAY1, "a") + _articles(QUAKE_B, DAY1 + timedelta(days=3), "b")
+    incidents = group(arts)
+    assert _groups(incidents) == {frozenset({"a0", "a1", "a2"}), frozenset({"b0", "b1"})}
+    assert [len(i.articles) for i in incidents] == [3, 2]  # largest first
+
+
+def test_syndicated_copy_merges_with_both_outlets_listed() -> None:
+    arts = _articles(QUAKE_A, DAY1, "a")
+    copy = replace(arts[0], id="copy", source="Island Gazette", url="https://gazette.example/q",
+                   published=arts[0].published + timedelta(hours=1))
+    incidents = group([*arts, copy])
+    assert len(incidents) == 1
+    rep = next(a for a in incidents[0].articles if a.id == "a0")
+    assert rep.outlets == ("Harbor Ledger", "Island Gazette")
+    assert rep.duplicates == ("copy",)
+    assert len(incidents[0].articles) == 3
+
+
+def test_continuation_updates_the_history_incident() -> None:
+    first = group(_articles(QUAKE_A[:2], DAY1, "a"))
+    assert len(first) == 1
+    later = _articles(QUAKE_A[2:], DAY1 + timedelta(hours=20), "n")
+    other = _articles(QUAKE_B, DAY1 + timedelta(days=3), "b")
+    incidents = group([*later, *other], history=first, now=DAY1 + timedelta(days=1))
+    updated = [i for i in incidents if i.status == "updated"]
+    assert len(updated) == 1
+    inc = updated[0]
+    assert inc.id == first[0].id
+    assert inc.first_seen == first[0].first_seen
+    assert [a.id for a in inc.articles] == ["a0", "a1", "n0"]
+    assert inc.new_article_ids == ("n0",)
+    assert {i.status for i in incidents if i is not inc} == {"new"}
+
+
+def test_history_without_new_articles_is_not_returned_and_closes_after_quiet_period() -> None:
+    first = group(_articles(QUAKE_A[:2], DAY1, "a"))
+    other = _articles(QUAKE_B, DAY1 + timedelta(days=3), "b")
+    assert [i.status for i in group(other, history=first)] == ["new"]
+    late = _articles(QUAKE_A[2:], DAY1 + timedelta(days=10), "n")
+    incidents = group(late, history=first, now=DAY1 + timedelta(days=10))
+    assert all(i.status == "new" and i.id != first[0].id for i in incidents)
+
+
+def test_ids_are_deterministic() -> None:
+    arts = _articles(QUAKE_A, DAY1, "a") + _articles(QUAKE_B, DAY1 + timedelta(days=3), "b")
+    one = group(arts)
+    two = group(list(reversed(arts)))
+    assert [i.id for i in one] == [i.id for i in two]
+    assert [i.title for i in one] == [i.title for i in two]
+    assert len({i.id for i in one}) == 2
+
+
+def test_empty_input() -> None:
+    assert group([]) == []
+
+
+def _seed_article(path: Path) -> Article:
+    raw = path.read_text(encoding="utf-8")
+    try:
+        from briefing.extract import parse_text_article
+    except ImportError:  # the cleaner is another stage; raw text works too
+        title = next(line.strip() for line in raw.splitlines() if line.strip())
+        return Article(id=path.stem, url=path.as_uri(), source=path.stem, title=title, text=raw)
+    title, text, _when = parse_text_article(raw)  # seed dates are unreliable: not used
+    return Article(id=path.stem, url=path.as_uri(), source=path.stem, title=title, text=text)
+
+
+@pytest.mark.parametrize("cleaned", [True, False])
+def test_seeds_make_exactly_two_incidents(cleaned: bool) -> None:
+    seeds = SHARED / "seeds"
+    if not seeds.is_dir():
+        pytest.skip(f"{seeds} not found: the seeds live next to the repository, not in a clone")
+    paths = sorted(seeds.glob("*.txt"))
+    if cleaned:
+        arts = [_seed_article(p) for p in paths]
+    else:
+        arts = [Article(id=p.stem, url=p.as_uri(), source=p.stem, title=p.stem,
+                        text=p.read_text(encoding="utf-8")) for p in paths]
+    groups = {frozenset(a.id[:3] for a in inc.articles) for inc in group(arts)}
+    assert groups == {frozenset({"000", "001"}), frozenset({"002"})}
+
+
+def _demo_articles() -> list[Article]:
+    from briefing.extract import extract, parse_text_article
+
+    arts = []
+    for path in sorted((REPO / "samples" / "demo").iterdir()):
+        raw = path.read_text(encoding="utf-8")
+        outlet = path.name.split("_")[1]
+        if path.suffix == ".html":
+            art = extract(raw, url=path.as_uri(), source=outlet)
+            assert art is not None
+            title, text, when = art.title, art.text, art.published
+        else:
+            title, text, when = parse_text_article(raw)
+        if when is None:  # the folder source falls back to the file's time; the name has the day
+            when = datetime.strptime(path.name[:10], "%Y-%m-%d").replace(hour=9, tzinfo=UTC)
+        arts.append(Article(id=path.name, url=path.as_uri(), source=outlet, title=title, text=text,
+                            published=when))
+    return arts
+
+
+def test_demo_groups_into_its_incidents() -> None:
+    truth_file = REPO / "tests" / "data" / "demo_incidents.json"
+    if not truth_file.exists():
+        pytest.skip("demo ground truth not present")
+    truth = json.loads(truth_file.read_text(encoding="utf-8"))["incidents"]
+    incidents = group(_demo_articles())
+    got = {frozenset((a.id, *a.duplicates)) for inc in incidents for a in [inc.articles[0]]}
+    got = {frozenset(x for a in inc.articles for x in (a.id, *a.duplicates)) for inc in incidents}
+    assert got == {frozenset(v) for v in truth.values()}
