@@ -63,25 +63,43 @@ class StemmedText:
     (the expensive part of sumy for large inputs) happens once per sentence.
     """
 
-    def __init__(self, texts: Sequence[str]) -> None:
-        tokenizer, stop = _tokenizer(), _stop_words()
+    def __init__(self, texts: Sequence[str], stems: Sequence[list[str]] | None = None) -> None:
         self.texts = list(texts)
-        self.stems: list[list[str]] = [
-            [_stem(w) for w in (t.lower() for t in tokenizer.to_words(text)) if w not in stop]
-            for text in self.texts
-        ]
+        if stems is None:
+            tokenizer, stop = _tokenizer(), _stop_words()
+            stems = [
+                [_stem(w) for w in (t.lower() for t in tokenizer.to_words(text)) if w not in stop]
+                for text in self.texts
+            ]
+        self.stems: list[list[str]] = list(stems)
         vocab: dict[str, int] = {}
-        rows: list[int] = []
-        cols: list[int] = []
-        for i, stems in enumerate(self.stems):
-            for stem in stems:
-                rows.append(i)
-                cols.append(vocab.setdefault(stem, len(vocab)))
+        self.rows = np.fromiter(
+            (i for i, sentence in enumerate(self.stems) for _ in sentence), dtype=np.int64
+        )
+        self.ids = np.fromiter(
+            (vocab.setdefault(stem, len(vocab)) for sentence in self.stems for stem in sentence),
+            dtype=np.int64,
+        )
         self.vocab = vocab
-        data = np.ones(len(rows))
         shape = (len(self.texts), max(1, len(vocab)))
-        self.counts = sparse.csr_matrix((data, (rows, cols)), shape=shape)
+        self.counts = sparse.csr_matrix(
+            (np.ones(len(self.ids)), (self.rows, self.ids)), shape=shape
+        )
         self.counts.sum_duplicates()
+
+    def take(self, index: Sequence[int]) -> StemmedText:
+        """The same sentences, restricted to `index` (no re-tokenising)."""
+        return StemmedText([self.texts[i] for i in index], [self.stems[i] for i in index])
+
+    def bigram_codes(self) -> tuple[np.ndarray, np.ndarray]:
+        """(sentence, code) of every adjacent pair of stems within a sentence.
+
+        A pair (a, b) is coded a * V + b + V, so codes never collide with stem ids.
+        """
+        same = self.rows[1:] == self.rows[:-1]
+        size = max(1, len(self.vocab))
+        codes = self.ids[:-1][same] * size + self.ids[1:][same] + size
+        return self.rows[1:][same], codes
 
     def subset(self, index: Sequence[int]) -> sparse.csr_matrix:
         """The count rows of the given sentences."""

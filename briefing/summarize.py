@@ -38,14 +38,14 @@ __all__ = ["headline", "summarize"]
 
 _POOL = 200  # candidates that reach the sumy pass
 _DUPLICATE = 0.72  # cosine of stem sets above which two sentences say the same thing
-_REDUNDANT = 0.5  # cosine to an already chosen sentence above which a candidate is skipped
+_REDUNDANT = 0.4  # cosine to an already chosen sentence above which a candidate is skipped
 _SEEN = 0.6  # cosine to a delivered sentence above which a candidate is not new
-_W_SUMY, _W_POSITION, _W_SUPPORT, _W_CENTROID = 1.0, 1.0, 0.5, 1.0
-_DANGLING_PENALTY = 0.5
+_W_SUMY, _W_POSITION, _W_SUPPORT, _W_CENTROID = 1.0, 2.0, 0.5, 1.0
+_DANGLING_PENALTY = 1.0
 _OLD_FACTOR = 0.15
 _CONCEPT_WEIGHT = 1.0
 _RELEVANCE_WEIGHT = 2.0
-_LENGTH_POWER = 0.8
+_LENGTH_POWER = 0.35
 
 
 @dataclass(slots=True)
@@ -55,8 +55,7 @@ class _Pool:
     items: list[Candidate]
     stemmed: StemmedText
     unit: sparse.csr_matrix  # L2-normalised binary stem vectors
-    relevance: np.ndarray
-    new: np.ndarray
+    new: np.ndarray  # True where no delivered sentence says the same
 
 
 def _articles(subject: Incident | Sequence[Article]) -> tuple[list[Article], Incident | None]:
@@ -125,13 +124,10 @@ def _preselect(items: list[Candidate], stemmed: StemmedText) -> list[int]:
 
 def _merge_near_duplicates(items: list[Candidate], unit: sparse.csr_matrix) -> list[int]:
     """Fold near-identical sentences into the earliest one; return the survivors."""
-    similar = (unit @ unit.T).tocoo()
+    similar = sparse.triu(unit @ unit.T, k=1).tocoo()
+    hits = similar.data >= _DUPLICATE
+    pairs = sorted(zip(similar.row[hits].tolist(), similar.col[hits].tolist(), strict=True))
     alive = [True] * len(items)
-    pairs = sorted(
-        (int(i), int(j))
-        for i, j, v in zip(similar.row, similar.col, similar.data, strict=True)
-        if i < j and v >= _DUPLICATE
-    )
     for i, j in pairs:
         if not (alive[i] and alive[j]):
             continue
@@ -143,92 +139,103 @@ def _merge_near_duplicates(items: list[Candidate], unit: sparse.csr_matrix) -> l
     return [i for i, ok in enumerate(alive) if ok]
 
 
-def _build_pool(
-    items: list[Candidate], algorithm: str, delivered: Sequence[str], fresh: set[str] | None
-) -> _Pool:
-    stemmed = StemmedText([c.text for c in items] + list(delivered))
-    n = len(items)
-    unit_all = _unit_rows(stemmed.counts)
-    unit = unit_all[:n]
-    keep = _merge_near_duplicates(items, unit)
-    items = [items[i] for i in keep]
-    unit = unit[keep]
-    if delivered:
-        seen = np.asarray((unit @ unit_all[n:].T).max(axis=1).toarray()).ravel()
-        new = seen < _SEEN
-    else:
-        new = np.ones(len(items), dtype=bool)
-    stemmed_pool = StemmedText([c.text for c in items])
-    salience = sumy_scores(stemmed_pool, range(len(items)), algorithm)
-    support = _scale(_doc_support(stemmed_pool, items)) + np.array(
+def _novel(stemmed: StemmedText, delivered: Sequence[str]) -> np.ndarray:
+    """True where a candidate says something no delivered sentence said."""
+    n = len(stemmed.texts)
+    if not delivered:
+        return np.ones(n, dtype=bool)
+    seen = StemmedText(delivered)
+    both = _unit_rows(StemmedText(stemmed.texts + seen.texts, stemmed.stems + seen.stems).counts)
+    similarity = (both[:n] @ both[n:].T).max(axis=1).toarray().ravel()
+    return np.asarray(similarity < _SEEN)
+
+
+def _relevance(
+    pool: _Pool, algorithm: str, fresh: set[str] | None, delivered: bool
+) -> np.ndarray:
+    """sumy's rating combined with position, support, centrality and novelty."""
+    items = pool.items
+    salience = sumy_scores(pool.stemmed, range(len(items)), algorithm)
+    support = _scale(_doc_support(pool.stemmed, items)) + np.array(
         [min(c.outlets - 1, 3) / 3 for c in items]
     )
     relevance = (
         _W_SUMY * salience
         + _W_POSITION * _position_score(items)
         + _W_SUPPORT * support
-        + _W_CENTROID * _scale(_centroid_score(unit))
+        + _W_CENTROID * _scale(_centroid_score(pool.unit))
         - _DANGLING_PENALTY * np.array([c.dangling for c in items], dtype=float)
     )
     if fresh:
-        boost = np.array([c.article_id in fresh for c in items], dtype=float)
-        relevance = relevance + 0.5 * boost
+        relevance = relevance + 0.5 * np.array([c.article_id in fresh for c in items], float)
     if delivered:
-        relevance = np.where(new, relevance, relevance * _OLD_FACTOR)
-    return _Pool(items, stemmed_pool, unit, relevance, new)
+        relevance = np.where(pool.new, relevance, relevance * _OLD_FACTOR)
+    return _scale(relevance) if len(items) > 1 else np.ones(1)
 
 
-def _concepts(pool: _Pool) -> tuple[list[set[str]], dict[str, float]]:
-    """Content-word bigrams per sentence and their weights (articles mentioning them)."""
-    per_sentence: list[set[str]] = []
-    articles: dict[str, set[str]] = {}
-    for cand, stems in zip(pool.items, pool.stemmed.stems, strict=True):
-        grams = {f"{a} {b}" for a, b in zip(stems, stems[1:], strict=False)} | set(stems)
-        per_sentence.append(grams)
-        for gram in grams:
-            articles.setdefault(gram, set()).update([cand.article_id, *cand.also_in])
-    n_articles = len({a for ids in articles.values() for a in ids}) or 1
-    floor = 2 if n_articles > 2 else 1
-    weights = {
-        g: float(len(ids)) * (1.0 if " " in g else 0.5)
-        for g, ids in articles.items()
-        if len(ids) >= floor
-    }
-    return per_sentence, weights
+def _concepts(pool: _Pool) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """Sentence x concept matrix (content words and their bigrams) and concept weights.
+
+    A concept's weight is the number of articles that mention it: facts reported by
+    several outlets are what a summary must cover. Concepts only one article has are
+    worth nothing when the incident has three or more articles.
+    """
+    stemmed = pool.stemmed
+    pair_rows, pair_codes = stemmed.bigram_codes()
+    rows = np.concatenate([stemmed.rows, pair_rows])
+    codes, cols = np.unique(np.concatenate([stemmed.ids, pair_codes]), return_inverse=True)
+    n = len(pool.items)
+    matrix = sparse.csr_matrix(
+        (np.ones(len(rows)), (rows, cols)), shape=(n, max(1, len(codes)))
+    )
+    matrix.data[:] = 1.0  # presence, not counts (duplicates were summed)
+    article_of: dict[str, int] = {}
+    owner_rows: list[int] = []
+    owner_cols: list[int] = []
+    for i, cand in enumerate(pool.items):
+        for article_id in (cand.article_id, *cand.also_in):
+            owner_rows.append(article_of.setdefault(article_id, len(article_of)))
+            owner_cols.append(i)
+    owner = sparse.csr_matrix(
+        (np.ones(len(owner_rows)), (owner_rows, owner_cols)), shape=(len(article_of), n)
+    )
+    df = np.asarray(((owner @ matrix) > 0).sum(axis=0)).ravel().astype(float)
+    floor = 2 if len(article_of) > 2 else 1
+    is_bigram = codes >= max(1, len(stemmed.vocab))
+    weights = np.where(df >= floor, df * np.where(is_bigram, 1.0, 0.5), 0.0)
+    return matrix, weights
 
 
-def _select(pool: _Pool, words: int) -> list[int]:
-    """Greedy budgeted selection: new concept weight plus salience, per word."""
-    grams, weights = _concepts(pool)
-    relevance = _scale(pool.relevance) if len(pool.items) > 1 else np.ones(1)
-    total_weight = sum(weights.values()) or 1.0
-    covered: set[str] = set()
+def _select(pool: _Pool, relevance: np.ndarray, words: int) -> list[int]:
+    """Greedy budgeted selection: new concept weight plus relevance, per word.
+
+    Coverage is submodular, so a sentence repeating covered facts gains little; a
+    hard cap on similarity to chosen sentences removes the near-repeats that remain.
+    Only the first sentence may exceed the budget (a summary is never empty).
+    """
+    concepts, weights = _concepts(pool)
+    total = float(weights.sum()) or 1.0
+    lengths = np.array([max(c.words, 1) for c in pool.items], dtype=float)
+    cost = lengths**_LENGTH_POWER
+    available = np.ones(len(pool.items), dtype=bool)
     chosen: list[int] = []
-    used = 0
-    remaining = set(range(len(pool.items)))
-    while remaining:
-        best, best_gain = -1, 0.0
-        for i in remaining:
-            cand = pool.items[i]
-            if chosen and used + cand.words > words:
-                continue
-            gain_c = sum(weights.get(g, 0.0) for g in grams[i] - covered) / total_weight
-            gain = _CONCEPT_WEIGHT * gain_c * 10 + _RELEVANCE_WEIGHT * relevance[i]
-            gain /= max(cand.words, 1) ** _LENGTH_POWER
-            if gain > best_gain:
-                best, best_gain = i, gain
-        if best < 0:
+    used = 0.0
+    while True:
+        fits = available & ((used + lengths <= words) | (not chosen))
+        if not fits.any():
             break
-        remaining.discard(best)
-        if chosen:
-            sims = pool.unit[best] @ pool.unit[chosen].T
-            if sims.nnz and sims.max() > _REDUNDANT:
-                continue
+        gain = (_CONCEPT_WEIGHT * 10 * (concepts @ weights) / total
+                + _RELEVANCE_WEIGHT * relevance) / cost
+        gain = np.where(fits, gain, -np.inf)
+        best = int(np.argmax(gain))
+        if gain[best] <= 0:
+            break
         chosen.append(best)
-        used += pool.items[best].words
-        covered |= grams[best]
-        if used >= words:
-            break
+        used += lengths[best]
+        weights[concepts[best].indices] = 0.0
+        similarity = (pool.unit @ pool.unit[best].T).toarray().ravel()
+        available &= similarity <= _REDUNDANT
+        available[best] = False
     return chosen
 
 
@@ -243,10 +250,11 @@ def summarize(
 
     Every sentence is taken verbatim from an article and carries that article's id
     (`also_in` names the other articles that carry the same sentence). `delivered` are
-    sentences earlier editions already showed; for an incident whose status is
-    "updated", sentences that repeat them are avoided and marked `new=False`.
-    `algorithm` names the sumy summarizer that rates sentences (a schedule's
-    `summary_algorithm`): lexrank, textrank, lsa, luhn, sumbasic or kl.
+    sentences earlier editions already showed: for an incident whose status is
+    "updated" (or a plain list of articles), sentences that repeat them are avoided
+    and marked `new=False`. `algorithm` names the sumy summarizer that rates
+    sentences (a schedule's `summary_algorithm`): lexrank, textrank, lsa, luhn,
+    sumbasic or kl.
     """
     articles, incident = _articles(incident_or_articles)
     items = candidates(articles)
@@ -255,18 +263,23 @@ def summarize(
     updated = incident is not None and incident.status == "updated"
     fresh = set(incident.new_article_ids) if incident is not None and updated else None
     seen = [] if incident is not None and not updated else list(delivered)
-    prestem = StemmedText([c.text for c in items])
-    items = [items[i] for i in _preselect(items, prestem)]
-    pool = _build_pool(items, algorithm, seen, fresh)
-    chosen = sorted(_select(pool, words), key=lambda i: (pool.items[i].article_rank,
-                                                         pool.items[i].position))
+    stemmed = StemmedText([c.text for c in items])
+    index = _preselect(items, stemmed)
+    items, stemmed = [items[i] for i in index], stemmed.take(index)
+    unit = _unit_rows(stemmed.counts)
+    keep = _merge_near_duplicates(items, unit)
+    items, stemmed, unit = [items[i] for i in keep], stemmed.take(keep), unit[keep]
+    pool = _Pool(items, stemmed, unit, _novel(stemmed, seen))
+    relevance = _relevance(pool, algorithm, fresh, bool(seen))
+    chosen = sorted(_select(pool, relevance, words), key=lambda i: (items[i].article_rank,
+                                                                   items[i].position))
     return Summary(
         sentences=tuple(
             SummarySentence(
-                text=pool.items[i].text,
-                article_id=pool.items[i].article_id,
-                also_in=tuple(pool.items[i].also_in),
-                position=pool.items[i].position,
+                text=items[i].text,
+                article_id=items[i].article_id,
+                also_in=tuple(items[i].also_in),
+                position=items[i].position,
                 new=bool(pool.new[i]),
             )
             for i in chosen

@@ -1,0 +1,185 @@
+"""Summaries: budget, attribution, no repeats, no furniture, order, headline, novelty.
+
+A self-contained incident: three fictional outlets report a ferry running aground, in
+different words, with one wire sentence shared word for word, and the furniture real
+clippings carry (a caption, a byline, a dateline, a newsletter prompt, a sentence that
+leans on its neighbour).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import pytest
+
+from briefing.candidates import candidates, strip_dateline
+from briefing.models import Article, Incident, Summary
+from briefing.summarize import headline, summarize
+from briefing.text import split_words
+
+WIRE = (
+    "The coast guard said all 212 passengers were brought ashore by lifeboats "
+    "before dawn on Friday."
+)
+
+COURIER = f"""A car ferry carrying 212 passengers ran aground on a sandbank off Kestrel Point late on Thursday, the harbour authority said.
+
+Passengers wait on the quay at Kestrel Point. (Photo: Valley Courier)
+
+By Anna Pires
+
+{WIRE}
+
+The ferry, the Island Wren, had left Portmoor at 9 p.m. for its regular crossing to the islands.
+
+He said so.
+
+Sign up for our newsletter to get the day's top stories in your inbox.
+"""
+
+LEDGER = f"""PORTMOOR, Nov. 21 (Harbor Ledger) -- The Island Wren ferry struck a sandbank near Kestrel Point on Thursday night with 212 passengers and 31 crew on board.
+
+{WIRE}
+
+Investigators from the marine accident board will examine why the vessel left the marked channel, a spokesperson said.
+
+Share this article on social media.
+"""
+
+POST = """Salvage crews began pumping fuel from the stranded Island Wren on Friday afternoon, after all passengers had been taken off the ferry.
+
+The coast guard said all 212 passengers were brought ashore by lifeboats before dawn on Friday, and nobody was seriously hurt.
+
+The operator, Northsea Lines, cancelled all crossings to the islands until Monday while the ferry is refloated.
+
+Divers found a gash about four metres long in the hull below the waterline, according to the harbour authority.
+"""
+
+
+def _article(ident: str, source: str, title: str, text: str, hour: int) -> Article:
+    return Article(
+        id=ident,
+        url=f"https://example.org/{ident}",
+        source=source,
+        title=title,
+        text=text,
+        published=datetime(2026, 11, 21, hour, tzinfo=UTC),
+    )
+
+
+ARTICLES = (
+    _article("courier", "Valley Courier",
+             "Ferry with 212 passengers runs aground off Kestrel Point - Valley Courier",
+             COURIER, 6),
+    _article("ledger", "Harbor Ledger",
+             "Island Wren ferry runs aground near Kestrel Point | Harbor Ledger", LEDGER, 7),
+    _article("post", "Coastal Post",
+             "Salvage crews begin pumping fuel from stranded ferry as operator cancels all "
+             "island crossings until Monday while investigators examine the hull - Coastal Post",
+             POST, 9),
+)
+INCIDENT = Incident(id="ferry", title="", articles=ARTICLES)
+BY_ID = {a.id: a for a in ARTICLES}
+
+
+@pytest.fixture(scope="module")
+def summary() -> Summary:
+    return summarize(INCIDENT, words=80)
+
+
+def test_within_budget_and_not_empty(summary: Summary) -> None:
+    assert summary.sentences
+    assert len(split_words(str(summary))) <= 80
+
+
+def test_every_sentence_attributed_and_verbatim(summary: Summary) -> None:
+    for sentence in summary:
+        assert sentence.article_id in BY_ID
+        assert sentence.text in BY_ID[sentence.article_id].text
+        for other in sentence.also_in:
+            assert other in BY_ID and other != sentence.article_id
+
+
+def test_near_identical_sentences_appear_once_with_also_in() -> None:
+    full = summarize(INCIDENT, words=400)
+    wire = [s for s in full if "brought ashore by lifeboats" in s.text]
+    assert len(wire) == 1
+    assert set(wire[0].also_in) | {wire[0].article_id} == {"courier", "ledger", "post"}
+    texts = [s.text for s in full]
+    assert len(texts) == len(set(texts))
+
+
+def test_no_captions_bylines_promotions_or_dangling_sentences() -> None:
+    full = str(summarize(INCIDENT, words=400))
+    for furniture in ("(Photo", "By Anna", "Sign up", "newsletter", "Share this", "He said so",
+                      "PORTMOOR", "(Harbor Ledger) --"):
+        assert furniture not in full
+
+
+def test_dateline_stripped_but_sentence_kept() -> None:
+    texts = [c.text for c in candidates(ARTICLES)]
+    assert any(t.startswith("The Island Wren ferry struck a sandbank") for t in texts)
+    assert strip_dateline("SEOUL, Jan. 28 (Yonhap) -- North Korea fired a missile.") == (
+        "North Korea fired a missile."
+    )
+    assert strip_dateline("WASHINGTON (Reuters) - The talks ended.") == "The talks ended."
+
+
+def test_order_follows_article_time_then_position() -> None:
+    full = summarize(INCIDENT, words=400)
+    rank = {a.id: i for i, a in enumerate(sorted(ARTICLES, key=lambda a: a.published))}
+    keys = [(rank[s.article_id], s.position) for s in full]
+    assert keys == sorted(keys)
+
+
+def test_accepts_incident_or_articles_and_str_joins(summary: Summary) -> None:
+    from_list = summarize(list(ARTICLES), words=80)
+    assert from_list == summary
+    assert str(summary) == " ".join(s.text for s in summary)
+
+
+def test_deterministic() -> None:
+    assert summarize(INCIDENT, words=60) == summarize(INCIDENT, words=60)
+
+
+def test_other_algorithms_run() -> None:
+    for algorithm in ("textrank", "lsa", "luhn", "sumbasic", "kl"):
+        result = summarize(INCIDENT, words=60, algorithm=algorithm)
+        assert result.sentences and len(split_words(str(result))) <= 60
+    with pytest.raises(ValueError):
+        summarize(INCIDENT, algorithm="nonsense")
+
+
+def test_empty_inputs() -> None:
+    assert summarize([], words=50).sentences == ()
+    assert summarize(INCIDENT, words=0).sentences == ()
+
+
+def test_headline_strips_outlet_and_is_not_the_longest() -> None:
+    title = headline(ARTICLES)
+    assert title in {
+        "Ferry with 212 passengers runs aground off Kestrel Point",
+        "Island Wren ferry runs aground near Kestrel Point",
+    }
+    assert headline(ARTICLES[:1]) == "Ferry with 212 passengers runs aground off Kestrel Point"
+    assert headline(()) == ""
+
+
+def test_updated_incident_prefers_new_facts_and_marks_them() -> None:
+    first = summarize(INCIDENT, words=60)
+    follow_up = _article(
+        "post2", "Coastal Post", "Island Wren refloated on the evening tide",
+        "Tugs refloated the Island Wren on the evening tide on Saturday and towed it to "
+        "Portmoor for repairs, the operator said.\n\n"
+        "Northsea Lines said crossings to the islands would resume on Monday with a "
+        "chartered replacement vessel.\n\n" + POST,
+        12,
+    )
+    updated = replace(INCIDENT, articles=(*ARTICLES, follow_up), status="updated",
+                      new_article_ids=("post2",))
+    again = summarize(updated, words=60, delivered=[s.text for s in first])
+    delivered = {s.text for s in first}
+    assert any(s.new and s.text not in delivered for s in again)
+    assert all(s.new == (s.text not in delivered) for s in again)
+    assert sum(s.new for s in again) > sum(not s.new for s in again)
