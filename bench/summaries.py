@@ -44,8 +44,14 @@ def load_topic(topic: int) -> tuple[list[Article], list[str]]:
         except ValueError:
             published = None
         articles.append(
-            Article(id=path.stem, url=path.as_uri(), source=path.stem, title=title,
-                    text=body.strip(), published=published)
+            Article(
+                id=path.stem,
+                url=path.as_uri(),
+                source=path.stem,
+                title=title,
+                text=body.strip(),
+                published=published,
+            )
         )
     refs = [p.read_text(encoding="utf-8") for p in sorted(EVAL.glob(f"references/M00{topic}.*"))]
     return articles, refs
@@ -109,10 +115,8 @@ def quality(systems: dict[str, Callable[[Sequence[Article], int], str]]) -> None
             plain, stemmed = rouge(summary, refs, False), rouge(summary, refs, True)
             for k, v in enumerate(plain + stemmed):
                 totals[k] += v / len(topics)
-        print(f"{name:<16}" + "".join(f"{v:>{w}.4f}" for v, w in zip(totals, (8, 8, 10, 10),
-                                                                      strict=True)))
-    print("2011 reference points (no stemming): best system 0.465 / 0.171, "
-          "centroid baseline 0.381 / 0.110")
+        print(f"{name:<16}" + "".join(f"{v:>{w}.4f}" for v, w in zip(totals, (8, 8, 10, 10), strict=True)))
+    print("2011 reference points (no stemming): best system 0.465 / 0.171, centroid baseline 0.381 / 0.110")
 
 
 def synthetic(size: int) -> list[Article]:
@@ -128,9 +132,16 @@ def synthetic(size: int) -> list[Article]:
     while count < size:
         article = pool[k % len(pool)]
         sentences = split_sentences(article.text)[: size - count]
-        out.append(Article(id=f"{article.id}-{k}", url=article.url, source=article.source,
-                           title=article.title, text=" ".join(sentences),
-                           published=article.published))
+        out.append(
+            Article(
+                id=f"{article.id}-{k}",
+                url=article.url,
+                source=article.source,
+                title=article.title,
+                text=" ".join(sentences),
+                published=article.published,
+            )
+        )
         count += len(sentences)
         k += 1
     return out
@@ -153,8 +164,10 @@ def speed(sizes: Sequence[int], baseline_limit: int) -> None:
             base_t = time.perf_counter() - t0
             print(f"{n:>10}{ours_t:>10.3f}{base_t:>15.3f}{base_t / ours_t:>7.0f}x")
         else:
-            print(f"{n:>10}{ours_t:>10.3f}{'(not run)':>15}   (plain LexRank is quadratic; "
-                  f"raise --baseline-limit to time it)")
+            print(
+                f"{n:>10}{ours_t:>10.3f}{'(not run)':>15}   (plain LexRank is quadratic; "
+                f"raise --baseline-limit to time it)"
+            )
 
 
 def main() -> int:
@@ -162,15 +175,15 @@ def main() -> int:
     parser.add_argument("--no-speed", action="store_true", help="quality only")
     parser.add_argument("--no-baselines", action="store_true", help="our system only")
     parser.add_argument("--algorithm", default="lexrank", help="sumy algorithm to rate with")
-    parser.add_argument("--baseline-limit", type=int, default=1000,
-                        help="largest incident to time plain LexRank on")
+    parser.add_argument(
+        "--baseline-limit", type=int, default=1000, help="largest incident to time plain LexRank on"
+    )
     args = parser.parse_args()
     if not EVAL.is_dir():
         print(f"skipped: {EVAL} not found (the shared evaluation data is not in a clone)")
         return 0
     systems: dict[str, Callable[[Sequence[Article], int], str]] = {
-        f"ours ({args.algorithm})": lambda a, w: str(summarize(a, words=w,
-                                                               algorithm=args.algorithm)),
+        f"ours ({args.algorithm})": lambda a, w: str(summarize(a, words=w, algorithm=args.algorithm)),
     }
     if not args.no_baselines:
         systems["sumy LexRank"] = plain_sumy("lexrank")

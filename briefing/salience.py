@@ -82,9 +82,7 @@ class StemmedText:
         )
         self.vocab = vocab
         shape = (len(self.texts), max(1, len(vocab)))
-        self.counts = sparse.csr_matrix(
-            (np.ones(len(self.ids)), (self.rows, self.ids)), shape=shape
-        )
+        self.counts = sparse.csr_matrix((np.ones(len(self.ids)), (self.rows, self.ids)), shape=shape)
         self.counts.sum_duplicates()
 
     def take(self, index: Sequence[int]) -> StemmedText:
@@ -193,9 +191,7 @@ def _greedy(texts: Sequence[str], kind: str) -> np.ndarray:
     return np.array([n + float(ratings[s]) for s in document.sentences])
 
 
-def sumy_scores(
-    stemmed: StemmedText, index: Sequence[int], algorithm: str = "lexrank"
-) -> np.ndarray:
+def sumy_scores(stemmed: StemmedText, index: Sequence[int], algorithm: str = "lexrank") -> np.ndarray:
     """sumy's rating of each sentence in `index`, scaled to [0, 1] (best = 1).
 
     Scaling by rank keeps the combination with position and support independent of

@@ -113,11 +113,7 @@ def _preselect(items: list[Candidate], stemmed: StemmedText) -> list[int]:
     if len(items) <= _POOL:
         return list(range(len(items)))
     unit = _unit_rows(stemmed.counts)
-    cheap = (
-        _scale(_centroid_score(unit))
-        + _position_score(items)
-        + _scale(_doc_support(stemmed, items))
-    )
+    cheap = _scale(_centroid_score(unit)) + _position_score(items) + _scale(_doc_support(stemmed, items))
     best = np.argsort(-cheap, kind="stable")[:_POOL]
     return sorted(int(i) for i in best)
 
@@ -150,15 +146,11 @@ def _novel(stemmed: StemmedText, delivered: Sequence[str]) -> np.ndarray:
     return np.asarray(similarity < _SEEN)
 
 
-def _relevance(
-    pool: _Pool, algorithm: str, fresh: set[str] | None, delivered: bool
-) -> np.ndarray:
+def _relevance(pool: _Pool, algorithm: str, fresh: set[str] | None, delivered: bool) -> np.ndarray:
     """sumy's rating combined with position, support, centrality and novelty."""
     items = pool.items
     salience = sumy_scores(pool.stemmed, range(len(items)), algorithm)
-    support = _scale(_doc_support(pool.stemmed, items)) + np.array(
-        [min(c.outlets - 1, 3) / 3 for c in items]
-    )
+    support = _scale(_doc_support(pool.stemmed, items)) + np.array([min(c.outlets - 1, 3) / 3 for c in items])
     relevance = (
         _W_SUMY * salience
         + _W_POSITION * _position_score(items)
@@ -185,9 +177,7 @@ def _concepts(pool: _Pool) -> tuple[sparse.csr_matrix, np.ndarray]:
     rows = np.concatenate([stemmed.rows, pair_rows])
     codes, cols = np.unique(np.concatenate([stemmed.ids, pair_codes]), return_inverse=True)
     n = len(pool.items)
-    matrix = sparse.csr_matrix(
-        (np.ones(len(rows)), (rows, cols)), shape=(n, max(1, len(codes)))
-    )
+    matrix = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, max(1, len(codes))))
     matrix.data[:] = 1.0  # presence, not counts (duplicates were summed)
     article_of: dict[str, int] = {}
     owner_rows: list[int] = []
@@ -224,8 +214,7 @@ def _select(pool: _Pool, relevance: np.ndarray, words: int) -> list[int]:
         fits = available & ((used + lengths <= words) | (not chosen))
         if not fits.any():
             break
-        gain = (_CONCEPT_WEIGHT * 10 * (concepts @ weights) / total
-                + _RELEVANCE_WEIGHT * relevance) / cost
+        gain = (_CONCEPT_WEIGHT * 10 * (concepts @ weights) / total + _RELEVANCE_WEIGHT * relevance) / cost
         gain = np.where(fits, gain, -np.inf)
         best = int(np.argmax(gain))
         if gain[best] <= 0:
@@ -271,8 +260,7 @@ def summarize(
     items, stemmed, unit = [items[i] for i in keep], stemmed.take(keep), unit[keep]
     pool = _Pool(items, stemmed, unit, _novel(stemmed, seen))
     relevance = _relevance(pool, algorithm, fresh, bool(seen))
-    chosen = sorted(_select(pool, relevance, words), key=lambda i: (items[i].article_rank,
-                                                                   items[i].position))
+    chosen = sorted(_select(pool, relevance, words), key=lambda i: (items[i].article_rank, items[i].position))
     return Summary(
         sentences=tuple(
             SummarySentence(

@@ -18,43 +18,58 @@ from briefing.models import Article, Incident, Summary
 from briefing.summarize import headline, summarize
 from briefing.text import split_words
 
-WIRE = (
-    "The coast guard said all 212 passengers were brought ashore by lifeboats "
-    "before dawn on Friday."
+WIRE = "The coast guard said all 212 passengers were brought ashore by lifeboats before dawn on Friday."
+
+COURIER = "\n\n".join(
+    [
+        (
+            "A car ferry carrying 212 passengers ran aground on a sandbank off Kestrel Point "
+            "late on Thursday, the harbour authority said."
+        ),
+        "Passengers wait on the quay at Kestrel Point. (Photo: Valley Courier)",
+        "By Anna Pires",
+        WIRE,
+        ("The ferry, the Island Wren, had left Portmoor at 9 p.m. for its regular crossing to the islands."),
+        "He said so.",
+        "Sign up for our newsletter to get the day's top stories in your inbox.",
+    ]
 )
 
-COURIER = f"""A car ferry carrying 212 passengers ran aground on a sandbank off Kestrel Point late on Thursday, the harbour authority said.
+LEDGER = "\n\n".join(
+    [
+        (
+            "PORTMOOR, Nov. 21 (Harbor Ledger) -- The Island Wren ferry struck a sandbank "
+            "near Kestrel Point on Thursday night with 212 passengers and 31 crew on board."
+        ),
+        WIRE,
+        (
+            "Investigators from the marine accident board will examine why the vessel left "
+            "the marked channel, a spokesperson said."
+        ),
+        "Share this article on social media.",
+    ]
+)
 
-Passengers wait on the quay at Kestrel Point. (Photo: Valley Courier)
-
-By Anna Pires
-
-{WIRE}
-
-The ferry, the Island Wren, had left Portmoor at 9 p.m. for its regular crossing to the islands.
-
-He said so.
-
-Sign up for our newsletter to get the day's top stories in your inbox.
-"""
-
-LEDGER = f"""PORTMOOR, Nov. 21 (Harbor Ledger) -- The Island Wren ferry struck a sandbank near Kestrel Point on Thursday night with 212 passengers and 31 crew on board.
-
-{WIRE}
-
-Investigators from the marine accident board will examine why the vessel left the marked channel, a spokesperson said.
-
-Share this article on social media.
-"""
-
-POST = """Salvage crews began pumping fuel from the stranded Island Wren on Friday afternoon, after all passengers had been taken off the ferry.
-
-The coast guard said all 212 passengers were brought ashore by lifeboats before dawn on Friday, and nobody was seriously hurt.
-
-The operator, Northsea Lines, cancelled all crossings to the islands until Monday while the ferry is refloated.
-
-Divers found a gash about four metres long in the hull below the waterline, according to the harbour authority.
-"""
+POST = "\n\n".join(
+    [
+        (
+            "Salvage crews began pumping fuel from the stranded Island Wren on Friday "
+            "afternoon, after all passengers had been taken off the ferry."
+        ),
+        (
+            "The coast guard said all 212 passengers were brought ashore by lifeboats before "
+            "dawn on Friday, and nobody was seriously hurt."
+        ),
+        (
+            "The operator, Northsea Lines, cancelled all crossings to the islands until "
+            "Monday while the ferry is refloated."
+        ),
+        (
+            "Divers found a gash about four metres long in the hull below the waterline, "
+            "according to the harbour authority."
+        ),
+    ]
+)
 
 
 def _article(ident: str, source: str, title: str, text: str, hour: int) -> Article:
@@ -69,15 +84,28 @@ def _article(ident: str, source: str, title: str, text: str, hour: int) -> Artic
 
 
 ARTICLES = (
-    _article("courier", "Valley Courier",
-             "Ferry with 212 passengers runs aground off Kestrel Point - Valley Courier",
-             COURIER, 6),
-    _article("ledger", "Harbor Ledger",
-             "Island Wren ferry runs aground near Kestrel Point | Harbor Ledger", LEDGER, 7),
-    _article("post", "Coastal Post",
-             "Salvage crews begin pumping fuel from stranded ferry as operator cancels all "
-             "island crossings until Monday while investigators examine the hull - Coastal Post",
-             POST, 9),
+    _article(
+        "courier",
+        "Valley Courier",
+        "Ferry with 212 passengers runs aground off Kestrel Point - Valley Courier",
+        COURIER,
+        6,
+    ),
+    _article(
+        "ledger",
+        "Harbor Ledger",
+        "Island Wren ferry runs aground near Kestrel Point | Harbor Ledger",
+        LEDGER,
+        7,
+    ),
+    _article(
+        "post",
+        "Coastal Post",
+        "Salvage crews begin pumping fuel from stranded ferry as operator cancels all "
+        "island crossings until Monday while investigators examine the hull - Coastal Post",
+        POST,
+        9,
+    ),
 )
 INCIDENT = Incident(id="ferry", title="", articles=ARTICLES)
 BY_ID = {a.id: a for a in ARTICLES}
@@ -112,8 +140,16 @@ def test_near_identical_sentences_appear_once_with_also_in() -> None:
 
 def test_no_captions_bylines_promotions_or_dangling_sentences() -> None:
     full = str(summarize(INCIDENT, words=400))
-    for furniture in ("(Photo", "By Anna", "Sign up", "newsletter", "Share this", "He said so",
-                      "PORTMOOR", "(Harbor Ledger) --"):
+    for furniture in (
+        "(Photo",
+        "By Anna",
+        "Sign up",
+        "newsletter",
+        "Share this",
+        "He said so",
+        "PORTMOOR",
+        "(Harbor Ledger) --",
+    ):
         assert furniture not in full
 
 
@@ -128,7 +164,7 @@ def test_dateline_stripped_but_sentence_kept() -> None:
 
 def test_order_follows_article_time_then_position() -> None:
     full = summarize(INCIDENT, words=400)
-    rank = {a.id: i for i, a in enumerate(sorted(ARTICLES, key=lambda a: a.published))}
+    rank = {a.id: i for i, a in enumerate(sorted(ARTICLES, key=lambda a: str(a.published)))}
     keys = [(rank[s.article_id], s.position) for s in full]
     assert keys == sorted(keys)
 
@@ -169,15 +205,16 @@ def test_headline_strips_outlet_and_is_not_the_longest() -> None:
 def test_updated_incident_prefers_new_facts_and_marks_them() -> None:
     first = summarize(INCIDENT, words=60)
     follow_up = _article(
-        "post2", "Coastal Post", "Island Wren refloated on the evening tide",
+        "post2",
+        "Coastal Post",
+        "Island Wren refloated on the evening tide",
         "Tugs refloated the Island Wren on the evening tide on Saturday and towed it to "
         "Portmoor for repairs, the operator said.\n\n"
         "Northsea Lines said crossings to the islands would resume on Monday with a "
         "chartered replacement vessel.\n\n" + POST,
         12,
     )
-    updated = replace(INCIDENT, articles=(*ARTICLES, follow_up), status="updated",
-                      new_article_ids=("post2",))
+    updated = replace(INCIDENT, articles=(*ARTICLES, follow_up), status="updated", new_article_ids=("post2",))
     again = summarize(updated, words=60, delivered=[s.text for s in first])
     delivered = {s.text for s in first}
     assert any(s.new and s.text not in delivered for s in again)
