@@ -178,7 +178,7 @@ def retry_pending(workspace: Path, now: datetime, schedules: Sequence[Schedule])
     """The daemon tick: send every queued or failed delivery whose backoff has passed.
 
     A schedule whose mail lock is busy (a build or `briefing send` is sending) is left
-    for the next tick instead of waiting.
+    for the next tick instead of waiting; so are deliveries while mail is not configured.
     """
     outcomes: list[Outcome] = []
     store = Store.open(workspace)
@@ -186,8 +186,12 @@ def retry_pending(workspace: Path, now: datetime, schedules: Sequence[Schedule])
         for schedule in schedules:
             due = [int(r["id"]) for r in store.deliveries(schedule.name, statuses=("queued", "failed"))
                    if _due(r, now)]
-            if due:
+            if not due:
+                continue
+            try:
                 outcomes += _send(schedule, workspace, store, due, now, on_purpose=False, wait=False)
+            except ConfigError as exc:  # e.g. BRIEFING_SMTP_URL not set yet: keep them queued
+                log.warning("%s: %d deliveries waiting: %s", schedule.name, len(due), exc.message)
     finally:
         store.close()
     return outcomes

@@ -329,8 +329,13 @@ class Store:
             return {r.path for r in conn.execute(
                 select(editions.c.path).where(editions.c.schedule == schedule))}
 
-    def commit_edition(self, edition: Edition, path: str, now: datetime) -> int:
-        """Record a published edition and consume its articles, in one transaction."""
+    def commit_edition(self, edition: Edition, path: str, now: datetime,
+                       mail_to: Sequence[str] = ()) -> int:
+        """Record a published edition and consume its articles, in one transaction.
+
+        `mail_to` queues the edition's deliveries in the same transaction, so a crash
+        right after publishing cannot leave an edition that nobody will mail.
+        """
         with self.transaction() as conn:
             result = conn.execute(insert(editions).values(
                 schedule=edition.schedule, date=edition.date.isoformat(), slug=edition.slug,
@@ -338,6 +343,11 @@ class Store:
                 incidents=len(edition.incidents), articles=edition.article_count, path=path,
             ))
             edition_id = int(result.inserted_primary_key[0])  # type: ignore[index]
+            for recipient in dict.fromkeys(mail_to):
+                conn.execute(insert(deliveries).values(
+                    schedule=edition.schedule, edition_id=edition_id, edition_path=path,
+                    edition_date=edition.date.isoformat(), recipient=recipient, seq=0, forced=False,
+                    status="queued", attempts=0, queued=now, next_attempt=now))
             for incident in edition.incidents:
                 self._record_incident(conn, edition.schedule, incident, now)
                 for art in incident.articles:
