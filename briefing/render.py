@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import hashlib
 import html as html_lib
 import json
 import logging
@@ -184,8 +185,10 @@ def _zone(name: str) -> ZoneInfo:
 
 def incident_file(incident_id: str) -> str:
     """File name of an incident's archive page; ids come from data, so make them safe."""
-    slug = _SLUG_UNSAFE.sub("-", incident_id).strip(".-") or "incident"
-    return f"{slug[:120]}.html"
+    slug = _SLUG_UNSAFE.sub("-", incident_id).strip(".-")[:100] or "incident"
+    if slug != incident_id:  # keep ids that differ only in unsafe characters apart
+        slug += "-" + hashlib.sha1(incident_id.encode("utf-8")).hexdigest()[:8]
+    return f"{slug}.html"
 
 
 # --- HTML --------------------------------------------------------------------------

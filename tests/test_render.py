@@ -11,6 +11,8 @@ import http.server
 import io
 import json
 import re
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -248,10 +250,20 @@ def test_pdf_has_pages_titles_in_order_and_bookmarks(env) -> None:  # type: igno
 
 
 def test_pdf_glance_links_resolve(env) -> None:  # type: ignore[no-untyped-def]
-    reader = PdfReader(io.BytesIO(render_pdf(render_html(make_edition(), env), title="t")))
+    edition = make_edition(n=3)
+    reader = PdfReader(io.BytesIO(render_pdf(render_html(edition, env), title="t")))
     annots = [a.get_object() for a in reader.pages[0].get("/Annots", [])]
-    internal = [a for a in annots if "/Dest" in a or ("/A" in a and a["/A"].get("/S") == "/GoTo")]
-    assert len(internal) >= 3
+    targets = {str(a["/Dest"]) for a in annots if "/Dest" in a}
+    assert targets == {f"incident-{i.id}" for i in edition.incidents}
+    for name in targets:
+        page = reader.get_destination_page_number(reader.named_destinations[name])
+        assert edition.incidents[int(name[-1]) - 1].title[:20] in reader.pages[page].extract_text()
+
+
+def test_render_module_does_not_import_weasyprint() -> None:
+    code = "import briefing.render, briefing.archive, sys; print('weasyprint' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
 
 
 def test_url_fetcher_refuses_everything_but_data_and_own_assets() -> None:
@@ -360,3 +372,12 @@ def test_pdf_a3b_variant(env) -> None:  # type: ignore[no-untyped-def]
     assert xmp is not None and b'pdfaid:part="3"' in xmp.stream.get_data()
     with pytest.raises(ConfigError):
         render_pdf("<p>x</p>", title="t", pdf_variant="pdf/z-9")
+
+
+def test_incident_file_names_are_safe_and_distinct() -> None:
+    from briefing.render import incident_file
+
+    assert incident_file("inc-1") == "inc-1.html"
+    names = {incident_file(i) for i in ("../../etc/passwd", "a/b", "a-b", "a b", "")}
+    assert len(names) == 5
+    assert all("/" not in n and not n.startswith(".") for n in names)
