@@ -244,10 +244,13 @@ def _main_language(edition: Edition) -> str:
 def _incident_view(incident: Incident, number: int, tz: str) -> dict[str, Any]:
     by_id = {a.id: a for a in incident.articles}
     articles = sorted(incident.articles, key=_published_key)
+    cited = [[s.article_id, *[x for x in s.also_in if x != s.article_id]]
+             for s in incident.summary]
     sentences = []
-    for s in incident.summary:
-        ids = [s.article_id, *[x for x in s.also_in if x != s.article_id]]
-        marks = [_mark(by_id[i]) for i in ids if i in by_id]
+    for k, s in enumerate(incident.summary):
+        # a run of sentences from the same article is cited once, at its end
+        same_as_next = k + 1 < len(cited) and cited[k + 1] == cited[k]
+        marks = [] if same_as_next else [_mark(by_id[i]) for i in cited[k] if i in by_id]
         sentences.append({"text": s.text, "marks": marks})
     return {
         "incident": incident,
