@@ -295,8 +295,8 @@ def _edition_view(entry: ArchivedEdition) -> dict[str, Any]:
     }
 
 
-def _page_base(env: jinja2.Environment, schedule: str, title: str,
-               views: list[dict[str, Any]]) -> dict[str, Any]:
+def _page_base(schedule: str, title: str, views: list[dict[str, Any]]) -> dict[str, Any]:
+    """Variables every archive page shares (the CSS include needs `page_size`)."""
     return {
         "title": title,
         "schedule": schedule,
@@ -330,7 +330,7 @@ def index_html(env: jinja2.Environment, schedule: str, title: str,
     ]
     script = _search_script(env)
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode()
-    context = _page_base(env, schedule, title, views) | {
+    context = _page_base(schedule, title, views) | {
         "editions": views,
         "months": months,
         "counts": {"editions": len(views),
@@ -363,7 +363,7 @@ def incident_pages(env: jinja2.Environment, schedule: str, title: str,
     for incident_id, items in seen.items():
         appearances = [_appearance(entry, inc) for entry, inc in items]
         latest = items[-1][1]
-        context = _page_base(env, schedule, title, [appearances[-1]["edition"]]) | {
+        context = _page_base(schedule, title, [appearances[-1]["edition"]]) | {
             "archive_root": "../",
             "incident": {
                 "id": incident_id,
