@@ -39,10 +39,13 @@ _CAPTION_MARK = re.compile(
     r"|(?:getty images|/ ?afp|/ ?reuters|/ ?ap photo|ap photo/|shutterstock)\b"
 )
 _BYLINE = re.compile(
-    r"^(?:by|written by|reported by|reporting by|editing by|story by|posted by)\s+\w"
+    r"^\(?(?:by|written by|reported by|reporting by|editing by|story by|posted by)\s+[A-Z]"
+    r"[\w.'’-]*(?:\s+[A-Z][\w.'’-]*)*\s*(?:$|[,;|)(]|and\b)"
     r"|^(?:reporter|correspondent|editor|author)s?\s*[:|]"
-    r"|^(?:published|updated|posted|last updated)\s*:?\s*\d"
+    r"|^(?:published|updated|posted|last updated)\s*:?\s*\d",
+    re.IGNORECASE,
 )
+_BYLINE_WORDS = 14  # bylines are short; "By mid-morning 38 ships..." is a sentence
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.\w")
 _PROMO = re.compile(
     r"\b(?:sign up|subscribe|newsletter|share (?:this|on)|follow us|click here|read more"
@@ -65,6 +68,13 @@ _CONNECTIVE_WORDS = """but and or so also however yet still then thus therefore 
 _CONNECTIVES = frozenset(_CONNECTIVE_WORDS.split())
 _PRONOUN_WORDS = """he she it they this that these those him her them his its their such"""
 _DANGLING = frozenset(_PRONOUN_WORDS.split()) | _CONNECTIVES
+_THIRD_PERSON_WORDS = "he she him his her they them their"
+_THIRD_PERSON = frozenset(_THIRD_PERSON_WORDS.split())
+_QUOTES = "\"'“‘«"
+# '..." he said.' names no one; a bare quotation names no speaker at all.
+_PRONOUN_SPEAKER = re.compile(r"[,?!][\"'”’]\s+(?:he|she|they|it)\s+(?:said|says|added|told)\b")
+_ATTRIBUTION = re.compile(r"\b(?:said|says|told|added|according|asked|wrote|stated|declared|insisted)\b")
+_QUOTED = re.compile(r"“[^”]*”?|\"[^\"]*\"?")
 _MIN_WORDS = 6
 _MAX_WORDS = 80
 _VERB_CHECK = 16  # longer sentences without a verb we recognise are kept
@@ -84,6 +94,7 @@ class Candidate:
     article_rank: int
     position: int
     words: int
+    age_days: float = 0.0  # how much older its article is than the incident's newest
     dangling: bool = False
     also_in: list[str] = field(default_factory=list)
 
@@ -116,11 +127,9 @@ def strip_dateline(sentence: str) -> str:
 def _is_furniture(paragraph: str) -> bool:
     """A caption, byline, promotion or heading paragraph: never summary material."""
     low = paragraph.lower()
+    byline = paragraph.count(" ") < _BYLINE_WORDS and _BYLINE.search(paragraph)
     return bool(
-        _CAPTION_MARK.search(low)
-        or _BYLINE.search(low)
-        or _PROMO.search(low)
-        or ("@" in low and _EMAIL.search(low))
+        byline or _CAPTION_MARK.search(low) or _PROMO.search(low) or ("@" in low and _EMAIL.search(low))
     )
 
 
@@ -143,11 +152,29 @@ def _judge(sentence: str, tokens: list[str]) -> tuple[bool, bool]:
         return False, False
     if _is_furniture(sentence) or sentence[0].islower():
         return False, False
-    first = tokens[0].lower()
-    dangling = first in _DANGLING or (first in _CONNECTIVES)
+    quoted = sentence[0] in _QUOTES
+    dangling = (
+        (not quoted and (tokens[0].lower() in _DANGLING or _early_pronoun(tokens)))
+        or bool(_PRONOUN_SPEAKER.search(sentence))
+        or (quoted and not _ATTRIBUTION.search(_QUOTED.sub(" ", sentence)))
+    )
     if dangling and len(tokens) < 10:
         return False, True
     return True, dangling
+
+
+def _early_pronoun(tokens: list[str]) -> bool:
+    """A third-person pronoun among the first words, before any name it could refer to.
+
+    "Divers recovered his body three hours later" needs the sentence before it;
+    "Mayor Ana Reis said her town..." does not.
+    """
+    for token in tokens[1:6]:
+        if token.lower() in _THIRD_PERSON:
+            return True
+        if token[:1].isupper():
+            return False
+    return False
 
 
 def _article_sentences(article: Article) -> list[str]:
@@ -162,8 +189,31 @@ def _article_sentences(article: Article) -> list[str]:
         heading = paragraph.lower() == title and not _TERMINAL.search(paragraph)
         if counts[paragraph] > 1 or heading or _is_furniture(paragraph):
             continue
-        for sentence in split_sentences(paragraph):
-            out.append(strip_dateline(sentence.strip()))
+        out.extend(strip_dateline(s) for s in _join_open_quotes(split_sentences(paragraph)))
+    return out
+
+
+def _quote_open(text: str) -> bool:
+    """Whether a quotation opened in `text` is still open at its end."""
+    curly = text.count("“") - text.count("”")
+    return curly > 0 or (curly == 0 and text.count('"') % 2 == 1)
+
+
+def _join_open_quotes(sentences: list[str]) -> list[str]:
+    """Join sentences that a multi-sentence quotation spans into one.
+
+    Why: "Nobody here is against the future. We are against a future without us in
+    it," said Marta Solis. is one statement; either half alone misquotes her.
+    """
+    out: list[str] = []
+    pending = ""
+    for sentence in sentences:
+        pending = f"{pending} {sentence.strip()}" if pending else sentence.strip()
+        if not _quote_open(pending) or pending.count(" ") > _MAX_WORDS:
+            out.append(pending)
+            pending = ""
+    if pending:
+        out.append(pending)
     return out
 
 
@@ -185,6 +235,7 @@ def candidates(articles: Sequence[Article]) -> list[Candidate]:
     by the caller, which has the vectors to judge "near".
     """
     ranked = sorted(enumerate(articles), key=lambda pair: (_time_key(pair[1]), pair[0]))
+    newest = max((_time_key(a) for a in articles), default=_EPOCH)
     by_key: dict[str, Candidate] = {}
     out: list[Candidate] = []
     for rank, (_, article) in enumerate(ranked):
@@ -207,6 +258,7 @@ def candidates(articles: Sequence[Article]) -> list[Candidate]:
                 position=position,
                 words=len(tokens),
                 dangling=dangling,
+                age_days=(newest - _time_key(article)).total_seconds() / 86400,
             )
             by_key[key] = cand
             out.append(cand)

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import sparse
@@ -39,8 +39,11 @@ __all__ = ["headline", "summarize"]
 _POOL = 200  # candidates that reach the sumy pass
 _DUPLICATE = 0.72  # cosine of stem sets above which two sentences say the same thing
 _REDUNDANT = 0.4  # cosine to an already chosen sentence above which a candidate is skipped
+_SAME_FIGURE = 0.3  # ... or above which, when both give the same figure
 _SEEN = 0.6  # cosine to a delivered sentence above which a candidate is not new
 _W_SUMY, _W_POSITION, _W_SUPPORT, _W_CENTROID = 1.0, 2.0, 0.5, 1.0
+_W_RECENT = 1.0  # later articles carry the current state of a developing story
+_STALE_DAYS = 2.0
 _DANGLING_PENALTY = 1.0
 _OLD_FACTOR = 0.15
 _CONCEPT_WEIGHT = 1.0
@@ -56,6 +59,7 @@ class _Pool:
     stemmed: StemmedText
     unit: sparse.csr_matrix  # L2-normalised binary stem vectors
     new: np.ndarray  # True where no delivered sentence says the same
+    numbers: list[frozenset[str]] = field(default_factory=list)
 
 
 def _articles(subject: Incident | Sequence[Article]) -> tuple[list[Article], Incident | None]:
@@ -95,6 +99,32 @@ def _doc_support(stemmed: StemmedText, items: Sequence[Candidate]) -> np.ndarray
     lengths = np.asarray(binary.sum(axis=1)).ravel()
     lengths[lengths == 0] = 1.0
     return np.asarray(binary @ df).ravel() / lengths
+
+
+_FIGURE = re.compile(
+    r"\b(?:\d[\d,.]*\d|\d|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
+    r"|dozen|hundred|thousand|million|billion)\b",
+    re.IGNORECASE,
+)
+_NOT_FIGURES = frozenset({"one"})
+_YEAR = re.compile(r"(?:19|20)\d\d")  # years date a fact; they do not identify it
+
+
+def _figures(text: str) -> frozenset[str]:
+    """The numbers a sentence states: the strongest sign that two sentences agree."""
+    found = {m.group(0).lower().replace(",", "") for m in _FIGURE.finditer(text)}
+    return frozenset(f for f in found - _NOT_FIGURES if not _YEAR.fullmatch(f))
+
+
+def _recency(items: Sequence[Candidate]) -> np.ndarray:
+    """1 for the newest article's sentences, falling to 0 at `_STALE_DAYS` older.
+
+    Why: in a story that develops over days the latest reports carry its current
+    state ("all seven miners were brought out alive"); reports a few hours apart on
+    the same day are equally current.
+    """
+    ages = np.array([c.age_days for c in items], dtype=float)
+    return np.clip(1.0 - ages / _STALE_DAYS, 0.0, 1.0)
 
 
 def _centroid_score(unit: sparse.csr_matrix) -> np.ndarray:
@@ -156,6 +186,7 @@ def _relevance(pool: _Pool, algorithm: str, fresh: set[str] | None, delivered: b
         + _W_POSITION * _position_score(items)
         + _W_SUPPORT * support
         + _W_CENTROID * _scale(_centroid_score(pool.unit))
+        + _W_RECENT * _recency(items)
         - _DANGLING_PENALTY * np.array([c.dangling for c in items], dtype=float)
     )
     if fresh:
@@ -210,11 +241,16 @@ def _select(pool: _Pool, relevance: np.ndarray, words: int) -> list[int]:
     available = np.ones(len(pool.items), dtype=bool)
     chosen: list[int] = []
     used = 0.0
+    leads = np.array([c.position == 0 for c in pool.items])
     while True:
         fits = available & ((used + lengths <= words) | (not chosen))
+        if not chosen and (fits & leads).any():
+            fits &= leads  # the summary opens with an article's lead
         if not fits.any():
             break
         gain = (_CONCEPT_WEIGHT * 10 * (concepts @ weights) / total + _RELEVANCE_WEIGHT * relevance) / cost
+        if not chosen:  # the opening sentence: the most relevant lead, whatever its length
+            gain = relevance.copy()
         gain = np.where(fits, gain, -np.inf)
         best = int(np.argmax(gain))
         if gain[best] <= 0:
@@ -224,6 +260,11 @@ def _select(pool: _Pool, relevance: np.ndarray, words: int) -> list[int]:
         weights[concepts[best].indices] = 0.0
         similarity = (pool.unit @ pool.unit[best].T).toarray().ravel()
         available &= similarity <= _REDUNDANT
+        if pool.numbers[best]:
+            # The same figure in similar words is the same fact ("About 2,400 dockworkers
+            # walked off" / "Around 2,400 members began a strike").
+            same_figure = np.array([bool(n & pool.numbers[best]) for n in pool.numbers])
+            available &= ~(same_figure & (similarity > _SAME_FIGURE))
         available[best] = False
     return chosen
 
@@ -258,9 +299,10 @@ def summarize(
     unit = _unit_rows(stemmed.counts)
     keep = _merge_near_duplicates(items, unit)
     items, stemmed, unit = [items[i] for i in keep], stemmed.take(keep), unit[keep]
-    pool = _Pool(items, stemmed, unit, _novel(stemmed, seen))
+    pool = _Pool(items, stemmed, unit, _novel(stemmed, seen), [_figures(c.text) for c in items])
     relevance = _relevance(pool, algorithm, fresh, bool(seen))
-    chosen = sorted(_select(pool, relevance, words), key=lambda i: (items[i].article_rank, items[i].position))
+    picked = _select(pool, relevance, words)  # the first is a lead: it opens the summary
+    chosen = picked[:1] + sorted(picked[1:], key=lambda i: (items[i].article_rank, items[i].position))
     return Summary(
         sentences=tuple(
             SummarySentence(

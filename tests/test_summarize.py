@@ -162,11 +162,25 @@ def test_dateline_stripped_but_sentence_kept() -> None:
     assert strip_dateline("WASHINGTON (Reuters) - The talks ended.") == "The talks ended."
 
 
-def test_order_follows_article_time_then_position() -> None:
+def test_opens_with_a_lead_then_follows_article_time_and_position() -> None:
     full = summarize(INCIDENT, words=400)
+    assert full.sentences[0].position == 0
     rank = {a.id: i for i, a in enumerate(sorted(ARTICLES, key=lambda a: str(a.published)))}
-    keys = [(rank[s.article_id], s.position) for s in full]
+    keys = [(rank[s.article_id], s.position) for s in full.sentences[1:]]
     assert keys == sorted(keys)
+
+
+def test_quotations_kept_whole_and_bare_quotes_dropped() -> None:
+    text = (
+        "Talks broke down on Friday night after eleven hours, the union said.\n\n"
+        '"Nobody here is against the future. We are against a future without us in it," '
+        "said Marta Solis, the union's general secretary.\n\n"
+        '"These cranes were bought for another century," he said. '
+        '"We have asked for new ones for ten years."'
+    )
+    texts = [c.text for c in candidates([replace(ARTICLES[0], text=text)])]
+    assert any(t.startswith('"Nobody here') and "Marta Solis" in t for t in texts)
+    assert not any("ten years" in t for t in texts)
 
 
 def test_accepts_incident_or_articles_and_str_joins(summary: Summary) -> None:
