@@ -12,23 +12,25 @@ from __future__ import annotations
 
 import fcntl
 import logging
+import os
+import socket
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from briefing.config import Schedule
+from briefing.config import Schedule, parse_duration
 from briefing.errors import BriefingError
 from briefing.models import Article, Edition, Incident, Problem, SourceHealth
 from briefing.sources import Collected, collect_all
-from briefing.store import Store
+from briefing.store import SLOT_DONE, Store
 
 log = logging.getLogger(__name__)
 
 Stage = Callable[[str], None]
-Status = Literal["published", "empty", "dry-run"]
+Status = Literal["published", "empty", "dry-run", "skipped"]
 
 
 @dataclass(slots=True)
@@ -64,6 +66,7 @@ class BuildResult:
     path: Path | None = None
     failed_sources: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    deliveries: list[Any] = field(default_factory=list)  # briefing.ledger.Outcome, one per recipient
 
 
 def _noop(_stage: str) -> None:
@@ -142,30 +145,62 @@ def _pending_without_store(store: Store, schedule: str, collected: CollectResult
     return sorted(pending.values(), key=lambda a: (a.published or a.collected or datetime.min, a.id))
 
 
-def _history(store: Store, schedule: Schedule, now: datetime,
-             pending: Sequence[Article]) -> tuple[list[Incident], dict[str, tuple[str, ...]]]:
+@dataclass(frozen=True, slots=True)
+class History:
+    """What earlier editions left open: incidents, what they already said, edited articles."""
+
+    incidents: tuple[Incident, ...] = ()
+    delivered: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    edited: dict[str, Incident] = field(default_factory=dict)  # article id -> its earlier incident
+
+
+def _history(store: Store, schedule: Schedule, now: datetime, pending: Sequence[Article]) -> History:
     """Open incidents of earlier editions, without the pending articles.
 
     An edited article is pending again while its old version still sits in its
-    incident; leaving it out of the history lets it rejoin as an update.
+    incident: it is left out of the history (so it is not there twice) and
+    remembered in `edited`, so that it goes back to its incident as an update.
     """
     opened = store.open_incidents(schedule.name, now, schedule.edition.quiet_days)
     again = {a.id for a in pending}
-    history = []
+    incidents, edited = [], {}
     for o in opened:
         kept = tuple(a for a in o.articles if a.id not in again)
+        record = Incident(id=o.id, title=o.title, articles=kept, first_seen=o.first_seen,
+                          updated=o.updated)
+        edited.update({a.id: record for a in o.articles if a.id in again})
         if kept:
-            history.append(Incident(id=o.id, title=o.title, articles=kept,
-                                    first_seen=o.first_seen, updated=o.updated))
-    return history, {o.id: o.delivered for o in opened}
+            incidents.append(record)
+    return History(tuple(incidents), {o.id: o.delivered for o in opened}, edited)
+
+
+def _rejoin_edited(incidents: list[Incident], edited: dict[str, Incident]) -> list[Incident]:
+    """A new incident made of edited articles is their earlier incident, updated.
+
+    Grouping cannot see this when every article of the earlier incident was edited
+    (nothing of it is left in the history), so the article's own record decides.
+    """
+    taken = {i.id for i in incidents if i.status == "updated"}
+    result = []
+    for incident in incidents:
+        earlier = next((edited[a.id] for a in incident.articles if a.id in edited), None)
+        if incident.status == "new" and earlier is not None and earlier.id not in taken:
+            taken.add(earlier.id)
+            incident = replace(incident, id=earlier.id, status="updated",
+                               first_seen=earlier.first_seen,
+                               new_article_ids=tuple(a.id for a in incident.articles))
+        result.append(incident)
+    return result
 
 
 def edition_cutoff(schedule: Schedule, now: datetime, day: date | None) -> datetime:
     """The latest publication time an edition takes in.
 
-    Today's edition takes everything up to now. An edition for an earlier `--date`
-    takes what was published by the end of that day in the schedule's zone; later
-    articles wait for their own edition, so a past week can be replayed day by day.
+    Today's edition takes everything pending, even an article dated later today (a
+    clock or zone mistake at the source must not hold news back). An edition for an
+    earlier `--date` takes what was published by the end of that day in the schedule's
+    zone; later articles wait for their own edition, so a past week can be replayed
+    day by day.
     """
     if day is None:
         return now
@@ -173,8 +208,7 @@ def edition_cutoff(schedule: Schedule, now: datetime, day: date | None) -> datet
     return min(now, end.astimezone(UTC))
 
 
-def make_incidents(articles: Sequence[Article], schedule: Schedule, history: Sequence[Incident],
-                   delivered: dict[str, tuple[str, ...]], now: datetime,
+def make_incidents(articles: Sequence[Article], schedule: Schedule, history: History, now: datetime,
                    on_stage: Stage = _noop) -> tuple[list[Incident], list[str]]:
     """Group, summarize and rank; returns the chosen incidents and the ids left out."""
     from briefing.group import group
@@ -182,7 +216,7 @@ def make_incidents(articles: Sequence[Article], schedule: Schedule, history: Seq
     from briefing.summarize import headline, summarize
 
     on_stage("group")
-    incidents = group(articles, history=history, now=now)
+    incidents = _rejoin_edited(group(articles, history=history.incidents, now=now), history.edited)
     on_stage("summarize")
     ranked = rank(incidents, now)
     chosen = ranked[: schedule.edition.max_incidents]
@@ -190,7 +224,7 @@ def make_incidents(articles: Sequence[Article], schedule: Schedule, history: Seq
     for incident in chosen:
         summary = summarize(incident, words=schedule.edition.summary_words,
                             algorithm=schedule.edition.summary_algorithm,
-                            delivered=delivered.get(incident.id, ()))
+                            delivered=history.delivered.get(incident.id, ()))
         finished.append(replace(incident, title=headline(incident.articles) or incident.title,
                                 summary=summary.sentences))
     left_out = [a.id for i in ranked[len(chosen):] for a in i.articles]
@@ -198,13 +232,23 @@ def make_incidents(articles: Sequence[Article], schedule: Schedule, history: Seq
 
 
 def build(schedule: Schedule, workspace: Path, now: datetime, *, day: date | None = None,
-          dry_run: bool = False, collect_first: bool = True, on_stage: Stage = _noop) -> BuildResult:
-    """Build, archive and commit one edition of a schedule (or nothing, on a quiet day)."""
+          dry_run: bool = False, collect_first: bool = True, on_stage: Stage = _noop,
+          slot: datetime | None = None, claimed_by: str = "", email: bool | None = None) -> BuildResult:
+    """Build, archive and commit one edition of a schedule (or nothing, on a quiet day).
+
+    `slot` is the edition time (UTC) the daemon builds; a plain build stands for the
+    latest slot itself. Either way the slot is claimed first (see `SlotClaim`), so the
+    daemon, cron and hand builds never publish the same edition twice.
+    """
     from briefing import archive, render
 
+    claim = SlotClaim.prepare(schedule, workspace, now, slot=slot, day=day, dry_run=dry_run, by=claimed_by)
     with schedule_lock(workspace, schedule.name):
         store = Store.open(workspace)
         try:
+            stop = claim.acquire(store, now)
+            if stop is not None:
+                return stop
             collected = (collect(schedule, workspace, None if dry_run else store, now, on_stage)
                          if collect_first else CollectResult(schedule=schedule.name))
             if dry_run:
@@ -212,16 +256,17 @@ def build(schedule: Schedule, workspace: Path, now: datetime, *, day: date | Non
             else:
                 pending = store.pending_articles(schedule.name)
             cutoff = edition_cutoff(schedule, now, day)
-            pending = [a for a in pending if a.published is None or a.published < cutoff]
+            if day is not None:
+                pending = [a for a in pending if a.published is None or a.published < cutoff]
             health = collected.health or _stored_health(store, schedule.name)
             problems = collected.problems
             failed = collected.failed
             if not pending and schedule.edition.empty == "skip":
-                return BuildResult(schedule=schedule.name, status="empty", failed_sources=failed,
-                                   problems=problems, message="nothing new since the last edition; "
-                                   "no edition published (empty = \"skip\")")
-            history, delivered = _history(store, schedule, cutoff, pending)
-            incidents, left_out = make_incidents(pending, schedule, history, delivered, cutoff,
+                return claim.finish(store, now, BuildResult(
+                    schedule=schedule.name, status="empty", failed_sources=failed, problems=problems,
+                    message="nothing new since the last edition; no edition published (empty = \"skip\")"))
+            history = _history(store, schedule, cutoff, pending)
+            incidents, left_out = make_incidents(pending, schedule, history, cutoff,
                                                  on_stage)
             last = store.last_edition(schedule.name)
             edition = Edition(
@@ -243,15 +288,132 @@ def build(schedule: Schedule, workspace: Path, now: datetime, *, day: date | Non
             folder = archive.write_edition(output, edition, files)
             edition = replace(edition, slug=folder.name)
             on_stage("commit")
-            edition_id = store.commit_edition(edition, str(folder.relative_to(output)), now)
+            edition_id = store.commit_edition(edition, str(folder.relative_to(output)), now,
+                                              mail_to=_recipients(schedule, email))
             store.consume_unused(schedule.name, left_out, edition_id)
             on_stage("index")
             archive.rebuild_indexes(output, schedule.name, env, title=schedule.title)
-            return BuildResult(schedule=schedule.name, status="published", edition=edition,
-                               path=folder, failed_sources=failed, problems=problems,
-                               message=_describe(edition, "published"))
+            result = claim.finish(store, now, BuildResult(
+                schedule=schedule.name, status="published", edition=edition, path=folder,
+                failed_sources=failed, problems=problems, message=_describe(edition, "published")))
+            result.deliveries = _mail(schedule, workspace, store, edition_id, edition, now, email, problems)
+            return result
+        except BaseException as exc:
+            claim.fail(store, now, exc)
+            raise
         finally:
             store.close()
+
+
+@dataclass(slots=True)
+class SlotClaim:
+    """Which edition slot a build stands for, so that it is built once, whoever builds it.
+
+    The daemon passes the slot it fires for and builds it only if it can claim it. A plain
+    `briefing build` stands for the schedule's latest slot within `catch_up`: unclaimed, it
+    claims it (a daemon or cron firing for the same slot then skips); built by someone else
+    while this build waited for the schedule lock, it skips rather than publish a second
+    copy (which would happen with empty = "publish"); built before this build started, it
+    is an extra edition by hand that claims nothing. Dry runs and --date builds claim nothing.
+    """
+
+    schedule: str
+    slot: datetime | None
+    by: str
+    manual: bool
+    done_before: bool = False
+    held: bool = False
+
+    @classmethod
+    def prepare(cls, schedule: Schedule, workspace: Path, now: datetime, *, slot: datetime | None,
+                day: date | None, dry_run: bool, by: str) -> SlotClaim:
+        """Before taking the schedule lock: find the slot and whether it was already done."""
+        by = by or f"build:{socket.gethostname()}:{os.getpid()}"
+        if dry_run or (slot is None and day is not None):
+            return cls(schedule.name, None, by, manual=True)
+        if slot is not None:
+            return cls(schedule.name, slot, by, manual=False)
+        from briefing.scheduler import latest_slot
+
+        found = latest_slot(schedule, now, parse_duration(schedule.catch_up))
+        claim = cls(schedule.name, found, by, manual=True)
+        if found is not None:
+            store = Store.open(workspace)
+            try:
+                claim.done_before = _slot_done(store.slot(schedule.name, found))
+            finally:
+                store.close()
+        return claim
+
+    def acquire(self, store: Store, now: datetime) -> BuildResult | None:
+        """Holding the schedule lock: claim the slot, or return why this build stops here."""
+        if self.slot is None:
+            return None
+        row = store.slot(self.schedule, self.slot)
+        if self.manual and _slot_done(row):
+            if self.done_before:
+                self.slot = None  # an extra edition by hand
+                return None
+            assert row is not None
+            return BuildResult(schedule=self.schedule, status="skipped", message=(
+                f"the {self.slot:%Y-%m-%d %H:%M} UTC edition was {row['state']} by {row['claimed_by']} "
+                "while this build waited; not building a second copy"))
+        if store.claim_slot(self.schedule, self.slot, self.by, now, max_attempts=None if self.manual else 3):
+            self.held = True
+            return None
+        state = row["state"] if row else "claimed"
+        return BuildResult(schedule=self.schedule, status="skipped", message=(
+            f"the {self.slot:%Y-%m-%d %H:%M} UTC edition is already {state}; not building it again"))
+
+    def finish(self, store: Store, now: datetime, result: BuildResult) -> BuildResult:
+        """Record a claimed slot as built (or skipped, on a quiet day) and pass the result on."""
+        if self.held and self.slot is not None:
+            published = result.status == "published"
+            path = str(result.path.relative_to(result.path.parents[3])) if published and result.path else None
+            store.finish_slot(self.schedule, self.slot, "built" if published else "skipped", now,
+                              path=path, note="" if published else result.message)
+            self.held = False
+        return result
+
+    def fail(self, store: Store, now: datetime, exc: BaseException) -> None:
+        """A build that raised leaves its slot failed, so catch-up may try it again."""
+        if self.held and self.slot is not None:
+            store.finish_slot(self.schedule, self.slot, "failed", now, note=f"{type(exc).__name__}: {exc}")
+            self.held = False
+
+
+def _slot_done(row: dict[str, object] | None) -> bool:
+    return row is not None and row["state"] in SLOT_DONE
+
+
+def _mail(schedule: Schedule, workspace: Path, store: Store, edition_id: int, edition: Edition,
+          now: datetime, email: bool | None, problems: list[Problem]) -> list[Any]:
+    """Queue and send the new edition's mail (when email is on: `email`, else the schedule's).
+
+    The edition is published whatever happens here: failures stay queued or failed in
+    the delivery ledger for `briefing send` and the daemon's `retry_pending`, and are
+    reported as problems of the build.
+    """
+    if not _recipients(schedule, email):
+        return []
+    from briefing import ledger
+
+    try:
+        outcomes = ledger.deliver_edition(schedule, workspace, store, edition_id, now, edition=edition)
+    except Exception as exc:  # noqa: BLE001 - mail must never unpublish an edition
+        log.warning("mail for %s not sent: %s", schedule.name, exc)
+        problems.append(Problem(stage="mail", source="", message=getattr(exc, "message", str(exc))))
+        return []
+    problems.extend(Problem(stage="mail", source=o.recipient, message=o.detail)
+                    for o in outcomes if o.status == "failed")
+    return outcomes
+
+
+def _recipients(schedule: Schedule, email: bool | None) -> tuple[str, ...]:
+    """Who the new edition is mailed to: nobody when email is off for this build."""
+    config = schedule.email
+    on = config is not None and (email if email is not None else config.enabled)
+    return config.to if config is not None and on else ()
 
 
 def _render_files(edition: Edition, schedule: Schedule, env: object) -> dict[str, bytes]:
