@@ -188,27 +188,31 @@ def collect(schedules: tuple[str, ...], as_json: bool, workspace: Path) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
 @_workspace_option
 def status(as_json: bool, workspace: Path) -> None:
-    """Schedules, their last editions and source health."""
-    from briefing.config import load_schedules
-    from briefing.store import Store
+    """The daemon's heartbeat; per schedule the next edition and collection, last editions, sources."""
+    from briefing.daemon import status_report
 
     with _errors():
-        loaded = load_schedules(workspace)
-        store = Store.open(workspace)
-        try:
-            report: list[dict[str, Any]] = [{
-                "schedule": s.name, "title": s.title, "timezone": s.timezone,
-                "editions": [_jsonable(e) for e in store.list_editions(s.name, limit=5)],
-                "sources": [_jsonable(h) for h in store.source_health(s.name)],
-            } for s in loaded]
-        finally:
-            store.close()
+        report = status_report(workspace, _now())
+        _add_deliveries(workspace, report)
     if as_json:
         click.echo(json.dumps(report, indent=2))
         return
     console = _console()
-    for item in report:
+    daemon = report["daemon"]
+    if daemon["running"]:
+        console.print(f"daemon: running, pid {daemon['pid']} on {daemon['host']}, last heartbeat "
+                      f"{daemon['beat_age_seconds']:.0f}s ago{_busy(daemon)}", markup=False)
+    else:
+        last = f" (last heartbeat {daemon['last_beat']})" if daemon.get("last_beat") else ""
+        console.print(f"daemon: not running{last}; start it with `briefing run`", markup=False)
+    for item in report["schedules"]:
         console.print(f"[bold]{item['schedule']}[/] — {item['title']} ({item['timezone']})")
+        console.print(f"  next edition {item['next_edition'] or 'none'}; next collection "
+                      f"{item['next_collection'] or '(daemon not running)'}", markup=False)
+        for slot in item["slots"][:3]:
+            note = f" — {slot['note']}" if slot["note"] and slot["state"] != "built" else ""
+            console.print(f"  slot {slot['slot']}: {slot['state']} by {slot['claimed_by']}{note}",
+                          markup=False)
         editions = item["editions"] or [{"date": "none yet", "path": "", "incidents": 0}]
         for e in editions:
             console.print(f"  edition {e['date']}  {e['incidents']} incidents  {e['path']}", markup=False)
@@ -216,6 +220,58 @@ def status(as_json: bool, workspace: Path) -> None:
             note = f" — {h['last_error']}" if h["status"] != "ok" and h.get("last_error") else ""
             console.print(f"  source {h['source']}: {h['status']} (last success "
                           f"{h['last_success'] or 'never'}){note}", markup=False)
+        for d in item.get("deliveries", []):
+            retry = f"next try {d['next_attempt']}" if d["next_attempt"] else "not retried automatically"
+            console.print(f"  mail {d['edition_date']} to {d['recipient']}: {d['status']} after "
+                          f"{d['attempts']} attempt(s), {retry}"
+                          f"{' — ' + d['last_error'] if d['last_error'] else ''}",
+                          markup=False, soft_wrap=True)
+
+
+def _add_deliveries(workspace: Path, report: dict[str, Any]) -> None:
+    """Pending and failed deliveries of each schedule, with the server's last reply."""
+    from briefing.ledger import pending_deliveries
+    from briefing.store import Store
+
+    store = Store.open(workspace)
+    try:
+        for item in report["schedules"]:
+            item["deliveries"] = [_jsonable(d) for d in pending_deliveries(store, item["schedule"])]
+    finally:
+        store.close()
+
+
+def _busy(daemon: dict[str, Any]) -> str:
+    return f"; working on {', '.join(daemon['running_jobs'])}" if daemon.get("running_jobs") else ""
+
+
+@main.command("run")
+@click.option("--deadline", default="30m", show_default=True,
+              help="Longest a build or collection may run before it is killed (e.g. 30m, 90s).")
+@click.option("--heartbeat", "beat", default="30s", show_default=True,
+              help="How often to write the heartbeat.")
+@click.option("--once", is_flag=True,
+              help="Build each schedule's due, unbuilt edition (catch-up) and exit: for cron.")
+@_workspace_option
+def run_daemon(deadline: str, beat: str, once: bool, workspace: Path) -> None:
+    """The daemon: collect every `collect_every`, build editions on time; SIGHUP reloads schedules."""
+    from briefing.config import parse_duration
+    from briefing.daemon import Daemon
+
+    with _errors():
+        try:
+            limit, every = parse_duration(deadline), parse_duration(beat).total_seconds()
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+        if logging.getLogger().level > logging.INFO:
+            logging.getLogger("briefing.daemon").setLevel(logging.INFO)
+        daemon = Daemon(workspace, deadline=limit, beat_every=every)
+        if once:
+            daemon.once()
+            return
+        daemon.run(on_ready=lambda d: _console(stderr=True).print(
+            f"briefing run: {len(d.schedules)} schedule(s) in {d.workspace}; pid {os.getpid()}; "
+            "stop with SIGTERM or Ctrl-C, reload schedules with SIGHUP", markup=False))
 
 
 def _jsonable(row: dict[str, Any]) -> dict[str, Any]:

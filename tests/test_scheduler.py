@@ -30,11 +30,12 @@ def _schedule(timezone: str, at: tuple[str, ...] = ("06:30",), cron: str | None 
 
 
 def _local(schedule: Schedule, start: datetime, end: datetime) -> list[str]:
-    return [s.astimezone(schedule.tz).strftime("%Y-%m-%d %H:%M %Z") for s in slots_between(schedule, start, end)]
+    return [s.astimezone(schedule.tz).strftime("%Y-%m-%d %H:%M %Z")
+            for s in slots_between(schedule, start, end)]
 
 
-def _utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def _utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 def test_berlin_spring_forward_runs_the_missing_0230_once_at_0330() -> None:
@@ -126,7 +127,8 @@ def test_cron_schedule_fires_on_the_right_days() -> None:
     got = _local(s, _utc(2024, 6, 6, 12), _utc(2024, 6, 11))  # Thursday evening to Tuesday morning
     assert got == ["2024-06-07 06:30 KST", "2024-06-10 06:30 KST", "2024-06-11 06:30 KST"]
     sunday = _schedule("UTC", cron="0 8 * * 0")
-    assert [d.strftime("%a") for d in slots_between(sunday, _utc(2024, 6, 1), _utc(2024, 7, 1))] == ["Sun"] * 5
+    days = slots_between(sunday, _utc(2024, 6, 1), _utc(2024, 7, 1))
+    assert [d.strftime("%a") for d in days] == ["Sun"] * 5
 
 
 @pytest.mark.parametrize("bad", ["30 6 * *", "30 6 1 * mon", "0 7 * * funday", "0 7 * * 8", "0 7 * * 1/0"])
