@@ -75,6 +75,9 @@ _QUOTES = "\"'“‘«"
 _PRONOUN_SPEAKER = re.compile(r"[,?!][\"'”’]\s+(?:he|she|they|it)\s+(?:said|says|added|told)\b")
 _ATTRIBUTION = re.compile(r"\b(?:said|says|told|added|according|asked|wrote|stated|declared|insisted)\b")
 _QUOTED = re.compile(r"“[^”]*”?|\"[^\"]*\"?")
+# "Mr. Lang said ..." refers back to where Mr. Lang was introduced.
+_SURNAME_ONLY = re.compile(r"(?:Mr|Mrs|Ms|Dr)\. [A-Z][\w'’-]+ [a-z]")
+_DANGLING_WORDS = 15  # shorter sentences that lean on a neighbour are dropped, longer ones
 _MIN_WORDS = 6
 _MAX_WORDS = 80
 _VERB_CHECK = 16  # longer sentences without a verb we recognise are kept
@@ -158,7 +161,8 @@ def _judge(sentence: str, tokens: list[str]) -> tuple[bool, bool]:
         or bool(_PRONOUN_SPEAKER.search(sentence))
         or (quoted and not _ATTRIBUTION.search(_QUOTED.sub(" ", sentence)))
     )
-    if dangling and len(tokens) < 10:
+    dangling = dangling or bool(_SURNAME_ONLY.match(sentence))
+    if dangling and len(tokens) < _DANGLING_WORDS:
         return False, True
     return True, dangling
 

@@ -42,7 +42,7 @@ _REDUNDANT = 0.4  # cosine to an already chosen sentence above which a candidate
 _SAME_FIGURE = 0.3  # ... or above which, when both give the same figure
 _SEEN = 0.6  # cosine to a delivered sentence above which a candidate is not new
 _W_SUMY, _W_POSITION, _W_SUPPORT, _W_CENTROID = 1.0, 2.0, 0.5, 1.0
-_W_RECENT = 1.0  # later articles carry the current state of a developing story
+_W_RECENT = 2.0  # later articles carry the current state of a developing story
 _STALE_DAYS = 2.0
 _DANGLING_PENALTY = 1.0
 _OLD_FACTOR = 0.15
@@ -339,13 +339,25 @@ def _clean_title(title: str, sources: set[str]) -> str:
         title = title[: match.start()].rstrip()
 
 
+def _title_recency(articles: Sequence[Article]) -> np.ndarray:
+    """Like `_recency`, per article: a story's newest titles say where it stands."""
+    times = [a.published or a.collected for a in articles]
+    known = [t for t in times if t is not None]
+    if not known:
+        return np.zeros(len(articles))
+    newest = max(known)
+    ages = np.array([(newest - t).total_seconds() / 86400 if t else _STALE_DAYS for t in times])
+    return np.clip(1.0 - ages / _STALE_DAYS, 0.0, 1.0)
+
+
 def headline(articles: Sequence[Article]) -> str:
     """The incident's title: the article title most representative of the incident.
 
     Why not the longest: long titles are usually the most opinionated or the most
     specific to one outlet. The chosen title is the one whose words are closest to
-    the other titles and to the incident's leads (a centroid), with outlet suffixes
-    removed.
+    the other titles and to the incident's leads (a centroid), with a preference for
+    the newest titles of a story that runs over days (where it stands now), and with
+    outlet suffixes removed.
     """
     if not articles:
         return ""
@@ -361,5 +373,6 @@ def headline(articles: Sequence[Article]) -> str:
     closeness = np.asarray(unit[:n] @ centroid).ravel()
     lengths = np.array([len(t.split()) for t in titles], dtype=float)
     closeness = closeness - 0.02 * np.abs(lengths - np.median(lengths))
+    closeness = _scale(closeness) + 1.0 * _title_recency(articles)
     closeness[[not t for t in titles]] = -np.inf
     return titles[int(np.argmax(closeness))]
