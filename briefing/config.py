@@ -83,6 +83,7 @@ class EditionConfig(_Frozen):
     summary_algorithm: Literal["lexrank", "textrank", "lsa", "luhn", "sumbasic", "kl"] = "lexrank"
     quiet_days: int = Field(7, ge=1, le=365)
     keep_days: int | None = Field(None, ge=1)
+    pdf_variant: Literal["pdf/a-3b"] | None = None
 
 
 class EmailConfig(_Frozen):

@@ -419,12 +419,17 @@ def _recipients(schedule: Schedule, email: bool | None) -> tuple[str, ...]:
 def _render_files(edition: Edition, schedule: Schedule, env: object) -> dict[str, bytes]:
     from briefing import render
 
-    html = render.render_html(edition, env, page_size=schedule.edition.page_size)  # type: ignore[arg-type]
+    # The archived page sits in output/<schedule>/YYYY/MM/DD/, three folders below the
+    # archive index; the PDF reuses it (print CSS hides the archive links).
+    html = render.render_html(edition, env, page_size=schedule.edition.page_size,  # type: ignore[arg-type]
+                              archive_root="../../../")
     files = {"index.html": html.encode("utf-8")}
     if "json" in schedule.edition.formats:
         files["briefing.json"] = render.render_json(edition).encode("utf-8")
     if "pdf" in schedule.edition.formats:
-        files["briefing.pdf"] = render.render_pdf(html, title=f"{edition.title} — {edition.date}")
+        files["briefing.pdf"] = render.render_pdf(
+            html, title=f"{edition.title} — {edition.date}",
+            created=edition.window_end, pdf_variant=schedule.edition.pdf_variant)
     return files
 
 
