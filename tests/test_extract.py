@@ -1,5 +1,5 @@
 # ruff: noqa: E501  (fixtures are clippings with one unwrapped paragraph per line, as saved)
-"""extract: HTML main text and metadata, and the plain-text boilerplate cleaner.
+"""extract and clean: HTML main text and metadata, and the plain-text boilerplate cleaner.
 
 The seed test reads the project's three founding clippings from ../shared/seeds when
 that folder exists (a developer's checkout); the other tests carry their own fixtures.
@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 import briefing
+from briefing import clean
 
 ext = importlib.import_module("briefing.extract")  # the module; briefing.extract is the function
 
@@ -70,7 +71,7 @@ def test_seeds_lose_all_boilerplate_and_keep_every_body_line() -> None:
     assert len(files) == 3
     for path in files:
         raw = path.read_text("utf-8")
-        title, body, _ = ext.parse_text_article(raw)
+        title, body, _ = clean.parse_text_article(raw)
         body_lines = body.split("\n\n")
         for line in (line.strip(" \xa0") for line in raw.splitlines()):
             if not line:
@@ -85,15 +86,15 @@ def test_seeds_lose_all_boilerplate_and_keep_every_body_line() -> None:
 
 def test_seed_titles_and_dates() -> None:
     files = {p.name[:3]: p.read_text("utf-8") for p in _seed_files()}
-    title0, body0, published0 = ext.parse_text_article(files["000"])
+    title0, body0, published0 = clean.parse_text_article(files["000"])
     assert title0.startswith("US President Joe Biden spoke to Japanese Prime Minister")
     assert len(title0.split()) <= 15
     assert body0.startswith("US President Joe Biden spoke to Japanese Prime Minister Fumio Kishida")
     assert published0 is None
-    title1, _, published1 = ext.parse_text_article(files["001"])
+    title1, _, published1 = clean.parse_text_article(files["001"])
     assert title1 == "US furious after North Korea’s inversion of Japan"
     assert published1 is None
-    title2, body2, published2 = ext.parse_text_article(files["002"])
+    title2, body2, published2 = clean.parse_text_article(files["002"])
     assert title2 == "South Korea confirms talks with U.S., Japan over North Korea missile launch"
     assert published2 == datetime(2026, 1, 28, 16, 4, tzinfo=UTC)
     assert body2.startswith("South Korea, the United States and Japan discussed")
@@ -141,7 +142,7 @@ s
 
 
 def test_clean_text_removes_each_kind_of_boilerplate() -> None:
-    title, body, published = ext.parse_text_article(CLIPPING)
+    title, body, published = clean.parse_text_article(CLIPPING)
     assert title == "Port strike spreads to three more cities"
     assert published == datetime(2025, 3, 3, 9, 30, tzinfo=UTC)
     assert body.split("\n\n") == [
@@ -161,7 +162,7 @@ def test_clean_text_keeps_subheadings_and_repeated_quotes_once() -> None:
         "The mayor said the plan would be published within a month, and residents could comment.\n\n"
         "The mayor said the plan would be published within a month, and residents could comment.\n"
     )
-    assert ext.clean_text(text).split("\n\n") == [
+    assert clean.clean_text(text).split("\n\n") == [
         "The council approved the budget on Tuesday after a long debate over school funding.",
         "What happens next",
         "The mayor said the plan would be published within a month, and residents could comment.",
@@ -173,7 +174,7 @@ def test_clean_text_keeps_a_table_that_ends_the_article() -> None:
         "The league published its final standings on Sunday after the last round of games.\n"
         "| Pos | Team | Points |\n| 1 | Reds | 40 |\n| 2 | Blues | 38 |\n| 3 | Greens | 31 |\n"
     )
-    assert "| 2 | Blues | 38 |" in ext.clean_text(text)
+    assert "| 2 | Blues | 38 |" in clean.clean_text(text)
 
 
 MARKDOWN = """\
@@ -191,7 +192,7 @@ Fares start at 20 euros, the operator said, and rise at peak times.
 
 
 def test_markdown_title_heading_and_hard_wrapped_paragraphs() -> None:
-    title, body, published = ext.parse_text_article(MARKDOWN)
+    title, body, published = clean.parse_text_article(MARKDOWN)
     assert title == "Rail link opens between the two capitals"
     assert published == datetime(2024, 5, 2, 8, 0, tzinfo=UTC)
     assert body.split("\n\n") == [
@@ -208,7 +209,7 @@ def test_title_from_first_sentence_is_short_and_text_free_clipping_has_no_date()
         "for a third straight meeting, citing household debt and a weak currency.\n\n"
         "Economists had expected the decision.\n"
     )
-    title, body, published = ext.parse_text_article(raw)
+    title, body, published = clean.parse_text_article(raw)
     assert body.startswith("The central bank kept its key rate unchanged")
     assert 3 <= len(title.split()) <= 15
     assert published is None  # a dateline without a year says too little

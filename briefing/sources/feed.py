@@ -21,8 +21,9 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from briefing.clean import clean_text, parse_date
 from briefing.errors import SourceError
-from briefing.extract import article_id, canonical_url, clean_text, fingerprint, parse_date
+from briefing.extract import article_id, canonical_url, fingerprint
 from briefing.fetch import FetchError, FetchOptions
 from briefing.models import Article, Problem, Source
 from briefing.sources.polling import Context, FetchState, not_due, poll, wait_at_least

@@ -17,7 +17,8 @@ import logging
 from datetime import UTC, datetime
 from pathlib import Path
 
-from briefing.extract import extract, fingerprint, parse_text_article, title_from_sentence
+from briefing.clean import parse_text_article, title_from_sentence
+from briefing.extract import extract, fingerprint
 from briefing.models import Article, Problem, Source
 
 log = logging.getLogger(__name__)
