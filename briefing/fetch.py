@@ -235,14 +235,16 @@ async def resolve_checked(host: str, port: int | None, allow_private: bool) -> s
     addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
     if not addresses:
         raise FetchError(f"host {host!r} has no address")
-    if not allow_private:
-        for address in addresses:
-            why = address_problem(ipaddress.ip_address(address.split("%")[0]))
-            if why:
-                raise FetchError(
-                    f"{host} resolves to {address}, {why}; refused, no request sent "
-                    "(set allow_private = true on this source if it really is on your network)",
-                    kind="blocked")
+    for address in addresses:
+        why = address_problem(ipaddress.ip_address(address.split("%")[0]))
+        if why == "a cloud metadata address":  # no feed lives there; never, even with allow_private
+            raise FetchError(f"{host} resolves to {address}, {why}; refused, no request sent",
+                             kind="blocked")
+        if why and not allow_private:
+            raise FetchError(
+                f"{host} resolves to {address}, {why}; refused, no request sent "
+                "(set allow_private = true on this source if it really is on your network)",
+                kind="blocked")
     return addresses[0]
 
 

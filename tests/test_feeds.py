@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from webserver import Reply, Request, WebServer
 
 from briefing.models import Source
 from briefing.sources import Collected, Policy, collect_all
 from briefing.sources.polling import FetchState
-from webserver import Reply, Request, WebServer
 
 FIXTURES = Path(__file__).parent / "fixtures" / "web"
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
