@@ -41,7 +41,9 @@ def _console(stderr: bool = False) -> Any:
 
 def _fail(exc: BriefingError) -> None:
     console = _console(stderr=True)
-    console.print(f"[bold red]error:[/] {exc.message}", markup=True, soft_wrap=True)
+    from rich.markup import escape
+
+    console.print(f"[bold red]error:[/] {escape(exc.message)}", soft_wrap=True)
     if exc.hint:
         console.print(f"hint: {exc.hint}", markup=False)
     sys.exit(exc.exit_code)
@@ -74,10 +76,12 @@ def _now() -> datetime:
               help="Edition date (YYYY-MM-DD) in the schedule's time zone; default today.")
 @click.option("--dry-run", is_flag=True, help="Build in memory: write nothing, consume nothing.")
 @click.option("--no-collect", is_flag=True, help="Build from what is already collected.")
+@click.option("--email/--no-email", default=None,
+              help="Mail the new edition to the schedule's [email] recipients (default: the schedule's).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @_workspace_option
 def build(schedules: tuple[str, ...], day: datetime | None, dry_run: bool, no_collect: bool,
-          as_json: bool, workspace: Path) -> None:
+          email: bool | None, as_json: bool, workspace: Path) -> None:
     """Build today's edition of each schedule (all schedules when none is named)."""
     from briefing.config import load_schedules
     from briefing.pipeline import BuildResult, require_sources
@@ -93,7 +97,8 @@ def build(schedules: tuple[str, ...], day: datetime | None, dry_run: bool, no_co
                 try:
                     results.append(build_edition(
                         schedule, workspace, _now(), day=day.date() if day else None,
-                        dry_run=dry_run, collect_first=not no_collect, on_stage=on_stage))
+                        dry_run=dry_run, collect_first=not no_collect, on_stage=on_stage,
+                        email=email))
                 except ConfigError:
                     raise
                 except BriefingError as exc:
@@ -140,14 +145,60 @@ def _report_builds(results: list[Any], as_json: bool) -> None:
             "incidents": len(r.edition.incidents) if r.edition else 0,
             "failed_sources": r.failed_sources,
             "problems": [{"stage": p.stage, "source": p.source, "message": p.message} for p in r.problems],
+            "deliveries": [_outcome_dict(o) for o in r.deliveries],
         } for r in results], indent=2))
         return
     console = _console()
     for r in results:
         for problem in r.problems:
             console.print(f"  problem: {problem.source}: {problem.message}", markup=False)
+        for outcome in r.deliveries:
+            console.print(f"  mail {outcome.recipient}: {outcome.status} — {outcome.detail}",
+                          markup=False, soft_wrap=True)
         where = f" -> {r.path}" if r.path else ""
-        console.print(f"{r.message}{where}", markup=False)
+        console.print(f"{r.message}{where}", markup=False, soft_wrap=True)
+
+
+def _outcome_dict(outcome: Any) -> dict[str, Any]:
+    return {"recipient": outcome.recipient, "edition": outcome.edition_date, "status": outcome.status,
+            "detail": outcome.detail, "forced": outcome.forced, "delivery_id": outcome.delivery_id}
+
+
+@main.command()
+@click.argument("schedule")
+@click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Edition date (YYYY-MM-DD); default the newest edition.")
+@click.option("--to", "to", multiple=True, metavar="ADDR",
+              help="Send to this address instead of the schedule's recipients (repeatable).")
+@click.option("--force", is_flag=True, help="Send again to recipients who already got it (recorded).")
+@click.option("--json", "as_json", is_flag=True, help="Print the deliveries as JSON.")
+@_workspace_option
+def send(schedule: str, day: datetime | None, to: tuple[str, ...], force: bool, as_json: bool,
+         workspace: Path) -> None:
+    """Send an edition by email now, and retry the schedule's due failed deliveries.
+
+    Recipients already sent the edition are skipped (the delivery ledger) unless --force.
+    Exit code 1 when any delivery failed.
+    """
+    from briefing.config import load_schedules
+    from briefing.ledger import send_edition
+
+    with _errors():
+        [loaded] = load_schedules(workspace, [schedule])
+        outcomes = send_edition(loaded, workspace, _now(), day=day.date() if day else None,
+                                to=to, force=force)
+    if as_json:
+        click.echo(json.dumps([_outcome_dict(o) for o in outcomes], indent=2))
+    else:
+        console = _console()
+        for o in outcomes:
+            console.print(f"{o.edition_date} {o.recipient}: {o.status}{' (forced)' if o.forced else ''}"
+                          f" — {o.detail}", markup=False, soft_wrap=True)
+        sent = sum(o.status == "sent" for o in outcomes)
+        failed = sum(o.status == "failed" for o in outcomes)
+        console.print(f"sent {sent}, failed {failed}, skipped {len(outcomes) - sent - failed}", markup=False)
+    if any(o.status == "failed" for o in outcomes):
+        sys.exit(EXIT_FAILED)
 
 
 @main.command()
@@ -251,7 +302,7 @@ def _busy(daemon: dict[str, Any]) -> str:
 @click.option("--heartbeat", "beat", default="30s", show_default=True,
               help="How often to write the heartbeat.")
 @click.option("--once", is_flag=True,
-              help="Build each schedule's due, unbuilt edition (catch-up) and exit: for cron.")
+              help="Collect, build each schedule's due, unbuilt edition (catch-up), exit: for cron.")
 @_workspace_option
 def run_daemon(deadline: str, beat: str, once: bool, workspace: Path) -> None:
     """The daemon: collect every `collect_every`, build editions on time; SIGHUP reloads schedules."""
