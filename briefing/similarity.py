@@ -5,9 +5,13 @@ happens to hold (on a quiet day with five articles every word is "rare", and on 
 day a story's own name becomes "common" and stops counting). The weights come from a
 general English word-frequency table shipped in `briefing/data/english_idf.tsv.gz`
 (derived once from wordfreq, see `bench/build_idf_table.py`). A word's frequency f per
-running word is turned into the chance that a ~400-word article contains it,
-df = 1 - exp(-400 f), and idf = -ln(df): "the" and "said" weigh ~0, "missile" ~4.7,
-"Kishida" ~10. Words missing from the table count as rare (names, places).
+running word is turned into the chance that a text of L words contains it,
+df = 1 - exp(-L f), and idf = -ln(df). L is the text's own length times 50 (rounded
+to a power of two): long texts share common words by chance, so in full articles only
+fairly rare words count ("the", "said", "Korea", "missile" weigh little, "Kishida" a
+lot), while in headlines topical words still do. Words missing from the table count
+as rare (names, places). The factor 50 was chosen so that two reports of one event sit
+far above two events of one topic on full texts, which is what a briefing needs.
 
 What separates two stories on one topic is mostly who, where and how many: capitalised
 phrases and numbers are added as extra features, and words seen capitalised mid-sentence
@@ -34,17 +38,18 @@ from scipy import sparse
 
 from briefing.models import Article
 
-DOC_WORDS = 400  # typical article length used to turn word frequency into df
+DOC_WORDS = 400  # article length used for the capitalised-phrase test
+SPAN_PER_WORD = 50.0  # a text of n words is scored as if against texts of SPAN_PER_WORD * n words
 UNKNOWN_FREQ = 10**-7.5  # frequency assumed for words missing from the table
 NUMBER_FREQ = 1e-6  # numbers are specific ("228 on board"), though less than names
 YEAR_FREQ = 2e-5  # years are common context ("in 2005"), not event markers
 MIN_IDF = 0.4  # below this a word is a function word and is dropped
-TITLE_BOOST = 2.0  # a title word counts as this many occurrences in the body
-CAPITAL_BOOST = 1.5  # a word seen capitalised mid-sentence is likely a name
+TITLE_BOOST = 3.0  # a title word counts as this many occurrences in the body
+CAPITAL_BOOST = 2.0  # a word seen capitalised mid-sentence is likely a name
 ENTITY_BOOST = 1.0  # weight of a multi-word capitalised phrase relative to its words' mean
 LEAD_WORDS = 120  # words at the top of the text (the lead) get extra weight
-LEAD_BOOST = 1.5
-MAX_TERMS = 60  # strongest terms kept per article
+LEAD_BOOST = 2.5
+MAX_TERMS = 40  # strongest terms kept per article
 
 WORD = re.compile(r"\d+(?:[.,:]\d+)*%?|[^\W\d_]+(?:['’.][^\W\d_]+)*\.?")
 PHRASE_LINK = {"of", "de", "la", "al", "the", "van", "von", "bin", "del", "da", "and"}
@@ -76,15 +81,19 @@ def _frequencies() -> dict[str, float]:
     return table
 
 
-@lru_cache(maxsize=200_000)
-def idf(term: str) -> float:
-    """Background inverse document frequency of a stem (or a number)."""
+@lru_cache(maxsize=400_000)
+def idf(term: str, span: float = DOC_WORDS) -> float:
+    """Background inverse document frequency of a stem (or a number) for texts of `span` words.
+
+    The longer the texts compared, the likelier they share a word by chance, so common
+    words count for less in long texts than in headlines.
+    """
     if term[:1].isdigit():
         is_year = len(term) == 4 and term.isdigit() and term[:2] in ("19", "20")
         f = YEAR_FREQ if is_year else NUMBER_FREQ
     else:
         f = _frequencies().get(term, UNKNOWN_FREQ)
-    return -math.log(-math.expm1(-DOC_WORDS * f))
+    return -math.log(-math.expm1(-span * f))
 
 
 def _norm_token(tok: str) -> str:
@@ -146,16 +155,17 @@ def features(article: Article) -> Features:
     caps: set[str] = set()
     title_tokens = _count(article.title, counts, caps, TITLE_BOOST)
     body_tokens = _count(article.text, counts, caps, 1.0) if article.text != article.title else []
+    span = float(2 ** round(math.log2(max(SPAN_PER_WORD * (len(title_tokens) + len(body_tokens)), 64))))
     weights: dict[str, float] = {}
     for term, tf in counts.items():
-        w = idf(term)
+        w = idf(term, span)
         if w < MIN_IDF:
             continue
         boost = CAPITAL_BOOST if term in caps else 1.0
         weights[term] = (1.0 + math.log(tf)) * w * boost if tf >= 1 else tf * w * boost
     ents = Counter(_entities(title_tokens) + _entities(body_tokens))
     for phrase, tf in ents.items():
-        parts = [idf(stem(p)) for p in phrase.split()]
+        parts = [idf(stem(p), span) for p in phrase.split()]
         w = ENTITY_BOOST * sum(parts) / len(parts)
         if w >= 2.0:
             weights["e:" + phrase] = (1.0 + math.log(tf)) * w
