@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from briefing import mail
-from briefing.config import EmailConfig, Schedule
+from briefing.config import EmailConfig, Schedule, load_schedules
 from briefing.errors import BriefingError, ConfigError
 from briefing.models import Edition, Incident, Problem, SourceHealth, SummarySentence
 from briefing.store import Store
@@ -152,6 +152,7 @@ def send_edition(schedule: Schedule, workspace: Path, now: datetime, *, day: dat
     recipients = [mail.check_address(a, "recipient") for a in to] or list(config.to)
     if not recipients:
         raise ConfigError(f"{schedule.name}: no recipients", hint="add [email] to = [...] or use --to ADDR")
+    mail_settings(workspace)  # before queueing: a send that cannot start must leave nothing queued
     store = Store.open(workspace)
     try:
         row = store.edition_on(schedule.name, day)
@@ -174,8 +175,12 @@ def send_edition(schedule: Schedule, workspace: Path, now: datetime, *, day: dat
         store.close()
 
 
-def retry_pending(workspace: Path, now: datetime, schedules: Sequence[Schedule]) -> list[Outcome]:
+def retry_pending(workspace: Path, now: datetime,
+                  schedules: Sequence[Schedule] | None = None) -> list[Outcome]:
     """The daemon tick: send every queued or failed delivery whose backoff has passed.
+
+    `schedules` defaults to all of the workspace's; a delivery of a schedule that is
+    no longer there waits until it comes back.
 
     A schedule whose mail lock is busy (a build or `briefing send` is sending) is left
     for the next tick instead of waiting; so are deliveries while mail is not configured.
@@ -183,7 +188,7 @@ def retry_pending(workspace: Path, now: datetime, schedules: Sequence[Schedule])
     outcomes: list[Outcome] = []
     store = Store.open(workspace)
     try:
-        for schedule in schedules:
+        for schedule in schedules if schedules is not None else load_schedules(workspace):
             due = [int(r["id"]) for r in store.deliveries(schedule.name, statuses=("queued", "failed"))
                    if _due(r, now)]
             if not due:
@@ -293,12 +298,13 @@ def _attempt(store: Store, transport: mail.Transport, settings: MailSettings, ro
             recipient=str(row["recipient"]), message_id=message_id, now=now,
             list_id=mail.list_id(letter.edition, settings.sender))
         reply = transport.send(message.as_bytes(), settings.sender, str(row["recipient"]))
-    except (mail.DeliveryError, ConfigError) as exc:
+    except Exception as exc:  # noqa: BLE001 - whatever went wrong, the claimed attempt is recorded
         permanent = isinstance(exc, mail.DeliveryError) and exc.permanent
         retry = None if permanent or attempts >= MAX_ATTEMPTS else now + backoff(attempts)
-        store.finish_delivery(int(row["id"]), sent=False, now=now, error=exc.message, next_attempt=retry)
-        log.warning("mail to %s failed (attempt %d): %s", row["recipient"], attempts, exc.message)
-        return outcome("failed", exc.message + ("" if retry else " (not retried automatically)"))
+        error = exc.message if isinstance(exc, BriefingError) else f"{type(exc).__name__}: {exc}"
+        store.finish_delivery(int(row["id"]), sent=False, now=now, error=error, next_attempt=retry)
+        log.warning("mail to %s failed (attempt %d): %s", row["recipient"], attempts, error)
+        return outcome("failed", error + ("" if retry else " (not retried automatically)"))
     store.finish_delivery(int(row["id"]), sent=True, now=now)
     return outcome("sent", f"{reply} ({message_id})")
 

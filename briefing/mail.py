@@ -24,7 +24,6 @@ import logging
 import os
 import re
 import smtplib
-import socket
 import ssl
 import unicodedata
 from dataclasses import dataclass
@@ -131,7 +130,8 @@ def list_id(edition: Edition, sender: str) -> str:
     """``Title <schedule.briefing.domain>``: lets readers filter one briefing (RFC 2919)."""
     label = re.sub(r"[^A-Za-z0-9-]+", "-", edition.schedule).strip("-").lower() or "briefing"
     domain = sender.rpartition("@")[2].lower()
-    return f"{header_text(edition.title, 100)} <{label}.briefing.{domain}>"
+    phrase = header_text(edition.title, 100).replace("<", "").replace(">", "")
+    return f"{phrase} <{label}.briefing.{domain}>"
 
 
 def compose(edition: Edition, env: jinja2.Environment, *, pdf: bytes | None, attach_pdf: bool,
@@ -393,7 +393,7 @@ def _reply(value: Any) -> str:
 
 
 def _describe(exc: BaseException) -> str:
-    if isinstance(exc, socket.timeout | TimeoutError):
+    if isinstance(exc, TimeoutError):
         return "timed out"
     if isinstance(exc, ssl.SSLCertVerificationError):
         return f"certificate not trusted: {exc.verify_message}"
