@@ -180,10 +180,11 @@ class Daemon:
             self.lock.release()
 
     def once(self) -> None:
-        """Build every schedule's latest due slot that no one built yet, then return (for cron)."""
+        """Collect, then build each schedule's latest due slot that no one built yet (for cron)."""
         self.load(jobs=False)
+        Store.open(self.workspace).close()
         for name in list(self.schedules):
-            self.edition(name)
+            self.collect(name)
 
     def load(self, jobs: bool = True) -> None:
         """Read schedules/*.toml and (re)make every job; the files are the only source of truth."""
@@ -293,7 +294,11 @@ class Daemon:
             store.close()
 
     def _slot_open(self, name: str, slot: datetime) -> bool:
-        row = self._read(lambda store: store.slot(name, slot))
+        """Whether a slot still wants building: not done, attempts left, and no edition (by
+        hand, or under an earlier set of edition times) was published since it passed."""
+        row, last = self._read(lambda store: (store.slot(name, slot), store.last_edition(name)))
+        if last is not None and last["created"] >= slot:
+            return False
         return row is None or (row["state"] not in SLOT_DONE and int(row["attempts"]) < MAX_ATTEMPTS)
 
     def _record_failure(self, name: str, slot: datetime, by: str, outcome: str) -> None:
