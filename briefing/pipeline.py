@@ -52,7 +52,8 @@ class CollectResult:
 
     @property
     def failed(self) -> list[str]:
-        return [c.source.name for c in self.sources if c.status != "ok"]
+        """Sources that could not be read; a silent source (no news lately) is not a failure."""
+        return [c.source.name for c in self.sources if c.status not in ("ok", "silent")]
 
 
 @dataclass(slots=True)
