@@ -6,6 +6,7 @@ can parse exactly what a recipient would get.
 
 from __future__ import annotations
 
+import asyncio
 import email
 import socket
 import ssl
@@ -14,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.policy import default
+from pathlib import Path
 from typing import Any
 
 import trustme
@@ -31,18 +33,28 @@ class Received:
 
     @property
     def message(self) -> EmailMessage:
-        return email.message_from_bytes(self.raw, policy=default)  # type: ignore[return-value]
+        return email.message_from_bytes(self.raw, policy=default)
 
 
 @dataclass
 class Mailbox:
-    """The aiosmtpd handler: accepts everything except the addresses in `reject`."""
+    """The aiosmtpd handler: accepts everything except the addresses in `reject`.
+
+    An address in `stall` makes the server sit on its RCPT reply for that many seconds,
+    once (touching `stalled` when it starts), so a test can kill a client mid-send.
+    """
 
     reject: set[str] = field(default_factory=set)
     received: list[Received] = field(default_factory=list)
+    stall: dict[str, float] = field(default_factory=dict)
+    stalled: Path | None = None
 
     async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope, address: str,
                           rcpt_options: list[str]) -> str:
+        if address in self.stall:
+            if self.stalled is not None:
+                self.stalled.touch()
+            await asyncio.sleep(self.stall.pop(address))
         if address in self.reject:
             return f"550 5.1.1 <{address}>: Recipient address rejected: no such user"
         envelope.rcpt_tos.append(address)
