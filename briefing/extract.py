@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from briefing.clean import clean_text, parse_date, title_from_sentence
 from briefing.models import Article
+from briefing.outlet import outlet_from_html, strip_outlet
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +97,7 @@ def _html_metadata(tree: Any, url: str | None) -> dict[str, str]:
     if "published" not in meta and (value := first("//time[@datetime]/@datetime")):
         meta["published"] = value
     meta["language"] = first("/html/@lang") or first("//meta[@property='og:locale']/@content")
-    meta["site"] = first("//meta[@property='og:site_name']/@content")
+    meta["site"] = outlet_from_html(tree, url)
     meta["author"] = first("//meta[@name='author']/@content")
     return meta
 
@@ -129,7 +130,8 @@ def extract(html: str | bytes, url: str | None = None, *, source: str = "") -> A
 
     trafilatura finds the main text (comments left out); our line cleaner then removes
     what it leaves behind. The id comes from the canonical URL, so the same story reached
-    through tracking links is one article.
+    through tracking links is one article. `source` wins when given; else the outlet the
+    page names (`briefing.outlet`), else the host; the title loses an outlet suffix.
     """
     import trafilatura
     from lxml import html as lxml_html
@@ -148,7 +150,7 @@ def extract(html: str | bytes, url: str | None = None, *, source: str = "") -> A
     )
     if doc is None or not getattr(doc, "text", None):
         return None
-    title = (getattr(doc, "title", None) or "").strip()
+    title = strip_outlet((getattr(doc, "title", None) or "").strip(), meta.get("site", ""), source)
     text = clean_text(str(doc.text), title)
     if not text:
         return None
@@ -158,7 +160,7 @@ def extract(html: str | bytes, url: str | None = None, *, source: str = "") -> A
     return Article(
         id=article_id(page_url, title, text),
         url=canonical_url(page_url) if page_url else "",
-        source=source or meta.get("site") or getattr(doc, "sitename", None) or host,
+        source=source or meta.get("site") or host,
         title=title or title_from_sentence(text),
         text=text,
         published=published,

@@ -300,3 +300,24 @@ def test_extract_returns_none_without_an_article() -> None:
 def test_canonical_url_strips_tracking_and_fragment() -> None:
     url = "HTTPS://Example.org/a/b?utm_source=x&x=1&gclid=2&fbclid=3#frag"
     assert ext.canonical_url(url) == "https://example.org/a/b?x=1"
+
+
+def test_extract_outlet_from_title_suffix_and_host_fallback() -> None:
+    bare = ARTICLE_HTML.replace('<meta property="og:site_name" content="Riverside Times">\n', "")
+    bare = bare.replace('<meta property="og:title" content="Flood barrier holds as river peaks">\n', "")
+    article = briefing.extract(bare, "https://news.example.org/2024/flood-barrier")
+    assert article is not None
+    assert article.source == "Riverside Times"  # "| Riverside Times": a news word and a name
+    assert article.title == "Flood barrier holds as river peaks"
+    plain = bare.replace(" | Riverside Times", " | Riverside")
+    article = briefing.extract(plain, "https://news.example.org/2024/flood-barrier")
+    assert article is not None
+    assert article.source == "news.example.org"  # "Riverside" alone could be a section
+
+
+def test_strip_outlet_removes_suffix_or_prefix_only() -> None:
+    from briefing.outlet import strip_outlet
+
+    assert strip_outlet("Ferry runs aground | The Coastal Post", "The Coastal Post") == "Ferry runs aground"
+    assert strip_outlet("Meridian Wire - Ferry runs aground", "Meridian Wire") == "Ferry runs aground"
+    assert strip_outlet("Meridian Wire staff win award", "Meridian Wire") == "Meridian Wire staff win award"
