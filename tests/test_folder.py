@@ -7,6 +7,8 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from briefing.models import Source
 from briefing.sources.folder import collect_folder
 
@@ -78,8 +80,9 @@ def test_reads_txt_md_html_recursively_in_order(tmp_path: Path) -> None:
     assert bridge.published == datetime(2025, 3, 2, 18, 0, tzinfo=UTC)
     assert bridge.language == "de"
     assert "Copyright" not in bridge.text
+    # the outlet each file names (a dateline credit, og:site_name), else the source's name
+    assert [a.source for a in articles] == ["Yonhap", "Example Post", "Clippings"]
     for article in articles:
-        assert article.source == "Clippings"
         assert article.collected == NOW
         assert article.url.startswith("file://")
         assert article.fingerprint
@@ -153,3 +156,105 @@ def test_missing_folder_is_one_problem(tmp_path: Path) -> None:
     assert articles == []
     assert len(problems) == 1
     assert "does-not-exist" in problems[0].message
+
+
+# ---------------------------------------------------------------------------- outlets
+
+BODY = (
+    "The council approved the budget on Tuesday after a long debate over school funding and roads.\n\n"
+    "The mayor said the plan would be published within a month, and residents could comment on it.\n"
+)
+PAGE = (
+    "<html><head><title>{title}</title>{head}</head><body><article>"
+    "<h1>Council approves the budget after a long debate</h1><p>"
+    + BODY.strip().replace("\n\n", "</p><p>")
+    + "</p></article></body></html>"
+)
+HEADLINE = "Council approves the budget after a long debate"
+
+
+def _outlet_of(tmp_path: Path, name: str, content: str) -> tuple[str, str]:
+    """(source, title) of the one clipping `content` saved as `name` in a fresh folder."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / name).write_text(content, "utf-8")
+    articles, problems = collect_folder(_source(), tmp_path, NOW)
+    assert problems == [] and len(articles) == 1
+    return articles[0].source, articles[0].title
+
+
+OUTLET_CASES = {
+    # HTML: what the site says of itself, then a <title> suffix when it is plainly an outlet
+    "og-site-name": ("a.html", PAGE.format(title=HEADLINE, head='<meta property="og:site_name" content="Harbor Ledger">'), "Harbor Ledger"),
+    "jsonld-publisher": ("a.html", PAGE.format(title=HEADLINE, head='<script type="application/ld+json">{"@graph": [{"@type": "NewsArticle", "publisher": {"@id": "#org"}}, {"@id": "#org", "@type": "NewsMediaOrganization", "name": "Lakeside Gazette"}]}</script>'), "Lakeside Gazette"),
+    "application-name": ("a.html", PAGE.format(title=HEADLINE, head='<meta name="application-name" content="Lakeside">'), "Lakeside"),
+    "title-suffix-bar": ("a.html", PAGE.format(title=f"{HEADLINE} | Harbor Ledger", head=""), "Harbor Ledger"),
+    "title-suffix-dash": ("a.html", PAGE.format(title=f"{HEADLINE} - Meridian Wire", head=""), "Meridian Wire"),
+    "title-suffix-host": ("a.html", PAGE.format(title=f"{HEADLINE} – Lakeside", head='<meta property="og:url" content="https://www.lakeside.example/news/1">'), "Lakeside"),
+    # text: dateline credit, masthead line, closing credit, byline affiliation, copyright, explicit
+    "dateline": ("a.txt", f"{HEADLINE}\n\nLISBON, Nov. 21 (Meridian Wire) — {BODY}", "Meridian Wire"),
+    "dateline-accented-place": ("a.txt", f"{HEADLINE}\n\nSANTARÉM, Portugal, Nov. 18 (Meridian Wire) — {BODY}", "Meridian Wire"),
+    "dateline-agency-only": ("a.txt", f"{HEADLINE}\n\n(CNN) — {BODY}", "CNN"),
+    "masthead": ("a.txt", f"{HEADLINE}\nKorea JoongAng Daily\n\n{BODY}", "Korea JoongAng Daily"),
+    "closing-agency": ("a.txt", f"{HEADLINE}\n\n{BODY}\nYonhap\ntags Budget Council\n", "Yonhap"),
+    "closing-outlet": ("a.txt", f"{HEADLINE}\n\n{BODY}\nMeridian Wire\n", "Meridian Wire"),
+    "byline-outlet": ("a.md", f"# {HEADLINE}\n\nBy Jane Doe, Harbor Ledger\n\n{BODY}", "Harbor Ledger"),
+    "copyright": ("a.md", f"# {HEADLINE}\n\n{BODY}\n© 2026 Valley Courier Media Ltd. All rights reserved.\n", "Valley Courier"),
+    "explicit-source": ("a.txt", f"{HEADLINE}\nSource: Lakeside\n\n{BODY}", "Lakeside"),
+    "explicit-outlet-after-body": ("a.txt", f"{HEADLINE}\n\n{BODY}\nOutlet: Lakeside\n", "Lakeside"),
+    "masthead-named-twice": ("a.txt", f"{HEADLINE}\nLakeside\n\n{BODY}\nConnect with the Lakeside\n", "Lakeside"),
+}
+
+NO_OUTLET_CASES = {
+    # a wrong outlet is worse than none: each of these keeps the folder source's name
+    "html-plain": ("a.html", PAGE.format(title=HEADLINE, head="")),
+    "html-suffix-not-an-outlet": ("a.html", PAGE.format(title=f"{HEADLINE} - Lakeside", head="")),
+    "html-suffix-section": ("a.html", PAGE.format(title=f"{HEADLINE} | World News", head="")),
+    "html-cms-name": ("a.html", PAGE.format(title=HEADLINE, head='<meta name="application-name" content="WordPress">')),
+    "kicker-place": ("a.txt", f"North Korea\n{HEADLINE}\n\n{BODY}"),
+    "kicker-section": ("a.txt", f"{HEADLINE}\nBreaking News\n\n{BODY}"),
+    "masthead-lone-word": ("a.txt", f"{HEADLINE}\nLakeside\n\n{BODY}"),
+    "byline-role": ("a.txt", f"{HEADLINE}\nBy Rhian Davies, Staff Writer\n\n{BODY}"),
+    "byline-place": ("a.txt", f"{HEADLINE}\nBy Rhian Davies, Cardiff\n\n{BODY}"),
+    "data-source-under-table": ("a.txt", f"{HEADLINE}\n\n{BODY}| Year | Budget |\n| 2025 | 40 |\nSource: Eurostat\n"),
+    "photo-agency-copyright": ("a.txt", f"{HEADLINE}\n\n{BODY}\n© Getty Images\n"),
+    "related-headline": ("a.txt", f"{HEADLINE}\n\n{BODY}\nRelated Stories\nCouncil Backs Tram Line\n"),
+    "dateline-tag": ("a.txt", f"{HEADLINE}\n\nSEOUL, Jan. 28 (LEAD) -- {BODY}"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(OUTLET_CASES))
+def test_outlet_is_detected(tmp_path: Path, case: str) -> None:
+    name, content, outlet = OUTLET_CASES[case]
+    source, title = _outlet_of(tmp_path, name, content)
+    assert source == outlet
+    assert title == HEADLINE  # an HTML title loses its " | Outlet" suffix
+
+
+@pytest.mark.parametrize("case", sorted(NO_OUTLET_CASES))
+def test_unclear_outlet_keeps_the_source_name(tmp_path: Path, case: str) -> None:
+    name, content = NO_OUTLET_CASES[case]
+    assert _outlet_of(tmp_path, name, content)[0] == "Clippings"
+
+
+def test_demo_folder_credits_its_five_outlets() -> None:
+    demo = Path(__file__).resolve().parents[1] / "samples" / "demo"
+    articles, problems = collect_folder(_source(str(demo)), Path("/nowhere"), NOW)
+    assert problems == [] and len(articles) == 15
+    assert {a.source for a in articles} == {
+        "Meridian Wire", "Harbor Ledger", "Northgate Times", "Valley Courier", "The Coastal Post"
+    }
+    for article in articles:  # the file names say who wrote each one
+        slug = Path(article.url).name.split("_")[1]
+        assert article.source.casefold().removeprefix("the ").replace(" ", "-") == slug
+        assert " | " not in article.title and not article.title.endswith(article.source)
+
+
+def test_seed_clippings_outlets() -> None:
+    seeds = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+    if not seeds.is_dir():
+        pytest.skip(f"seed clippings not found at {seeds}")
+    articles, _ = collect_folder(_source(str(seeds)), Path("/nowhere"), NOW)
+    by_file = {Path(a.url).name[:3]: a.source for a in articles}
+    # 002 names its masthead and, after the body, the wire it reprints: the masthead wins
+    assert by_file == {"000": "Clippings", "001": "Clippings", "002": "Korea JoongAng Daily"}

@@ -4,6 +4,9 @@ Why it exists: much of what a desk reads arrives as files (a browser's "save pag
 clipping tool, a colleague's paste). A folder is polled like a feed. An article's id
 comes from the source name and the file's path inside the folder, so editing a file
 keeps its id while its fingerprint changes; that is how the state store sees an update.
+An article's `source` is the outlet the file names (`briefing.outlet`: og:site_name, a
+masthead or credit line, a copyright line...), else the folder source's name: a folder
+mixes outlets, and the edition should credit the one that wrote each sentence.
 This module does not remember what was already published: the store does.
 
 Nothing here raises for a bad file: an unreadable, undecodable or empty file becomes a
@@ -20,6 +23,7 @@ from pathlib import Path
 from briefing.clean import parse_text_article, title_from_sentence
 from briefing.extract import extract, fingerprint
 from briefing.models import Article, Problem, Source
+from briefing.outlet import outlet_from_text
 
 log = logging.getLogger(__name__)
 
@@ -96,19 +100,20 @@ def _read_article(path: Path, name: str, source: Source, now: datetime) -> Artic
         raise _Skip("is empty")
     author, language = "", "en"
     if path.suffix.lower() in HTML_SUFFIXES:
-        page = extract(raw, None, source=source.name)
+        page = extract(raw, None)
         if page is None:
             raise _Skip("no article text found in the HTML")
         title, text, published = page.title, page.text, page.published
-        author, language = page.author, page.language
+        author, language, outlet = page.author, page.language, page.source
     else:
         title, text, published = parse_text_article(raw)
+        outlet = outlet_from_text(raw, title, text)
     if not text.strip():
         raise _Skip("no article text found")
     return Article(
         id=folder_article_id(source.name, name),
         url=path.resolve().as_uri(),
-        source=source.name,
+        source=outlet or source.name,
         title=title or title_from_sentence(text) or path.stem,
         text=text,
         published=published or modified,
