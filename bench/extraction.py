@@ -1,7 +1,7 @@
 """Main-text extraction quality on the Article Extraction Benchmark (../shared/eval/aeb).
 
-Why: `briefing.extract` runs trafilatura and then our plain-text cleaner. The cleaner
-must remove boilerplate without deleting body text, and this is where that is checked
+Why: `briefing.extract` runs trafilatura and then our plain-text cleaner, `briefing.clean`,
+which must remove boilerplate without deleting body text; this is where that is checked
 on real pages we did not write. Plain `trafilatura.extract` (default settings) is
 measured in the same run, so the two figures are always comparable.
 

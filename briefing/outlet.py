@@ -214,7 +214,7 @@ _EXPLICIT = re.compile(
     re.I,
 )
 _COPYRIGHT = re.compile(
-    r"^(?:copyright\b\s*©?|©|\(c\))\s*(?:\d{4}(?:\s*[-–]\s*\d{4})?)?\s*,?\s*(?:by\s+)?"
+    r"^(?:(?:copyright\b|©|\(c\))\s*){1,3}(?:\d{4}(?:\s*[-–]\s*\d{4})?)?\s*,?\s*(?:by\s+)?"
     r"(?P<name>[^|,©]+?)\s*(?:[.,|]|\ball rights\b|$)",
     re.I,
 )
@@ -224,8 +224,11 @@ _ROLES = re.compile(
     r"chief|bureau|desk|analyst|intern|photographer|producer|special|senior|in\s)", re.I)
 _DATELINE = re.compile(
     r"^(?P<lead>[^()\n]{0,60}?)\s*\((?P<name>[^()\n]{2,40})\)\s*(?:--|—|–|-)\s+\S")
-_NOT_CREDIT = re.compile(r"^(?:lead|updated?|urgent|corrected|recast|photos?|video|file|adds\b.*)$",
-                         re.I)
+_NOT_CREDIT = re.compile(
+    r"^(?:lead|updated?|urgent|corrected|correction|recast|photos?|video|file|exclusive|"
+    r"analysis|interview|opinion|breaking|feature|explainer|live|adds\b.*)$",
+    re.I,
+)
 
 
 def _norm(line: str) -> str:

@@ -200,6 +200,7 @@ OUTLET_CASES = {
     "closing-outlet": ("a.txt", f"{HEADLINE}\n\n{BODY}\nMeridian Wire\n", "Meridian Wire"),
     "byline-outlet": ("a.md", f"# {HEADLINE}\n\nBy Jane Doe, Harbor Ledger\n\n{BODY}", "Harbor Ledger"),
     "copyright": ("a.md", f"# {HEADLINE}\n\n{BODY}\n© 2026 Valley Courier Media Ltd. All rights reserved.\n", "Valley Courier"),
+    "copyright-sign-and-word": ("a.txt", f"{HEADLINE}\n\n{BODY}\n© Copyright 2024-2026 Northgate Times Ltd | Privacy\n", "Northgate Times"),
     "explicit-source": ("a.txt", f"{HEADLINE}\nSource: Lakeside\n\n{BODY}", "Lakeside"),
     "explicit-outlet-after-body": ("a.txt", f"{HEADLINE}\n\n{BODY}\nOutlet: Lakeside\n", "Lakeside"),
     "masthead-named-twice": ("a.txt", f"{HEADLINE}\nLakeside\n\n{BODY}\nConnect with the Lakeside\n", "Lakeside"),
@@ -219,6 +220,7 @@ NO_OUTLET_CASES = {
     "data-source-under-table": ("a.txt", f"{HEADLINE}\n\n{BODY}| Year | Budget |\n| 2025 | 40 |\nSource: Eurostat\n"),
     "photo-agency-copyright": ("a.txt", f"{HEADLINE}\n\n{BODY}\n© Getty Images\n"),
     "related-headline": ("a.txt", f"{HEADLINE}\n\n{BODY}\nRelated Stories\nCouncil Backs Tram Line\n"),
+    "dateline-exclusive": ("a.txt", f"{HEADLINE}\n\nLONDON (EXCLUSIVE) -- {BODY}"),
     "dateline-tag": ("a.txt", f"{HEADLINE}\n\nSEOUL, Jan. 28 (LEAD) -- {BODY}"),
 }
 
