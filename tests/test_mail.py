@@ -421,3 +421,33 @@ def test_deliveries_are_queued_with_the_edition_and_sent_once_mail_is_configured
         assert [o.status for o in ledger.retry_pending(ws, DEMO_NOW, [schedule(ws)])] == ["sent"]
         assert ledger.retry_pending(ws, DEMO_NOW + timedelta(hours=1), [schedule(ws)]) == []
     assert [r.rcpt_tos for r in box.received] == [["ana@example.org"]]
+
+
+def test_a_silent_server_times_out_and_is_retried(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    ws = workspace(tmp_path, to=("ana@example.org",))
+    with socket.socket() as silent:  # accepts the connection (backlog) but never greets
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(1)
+        port = silent.getsockname()[1]
+        monkeypatch.setenv("BRIEFING_SMTP_URL", f"smtp://127.0.0.1:{port}?starttls=never&timeout=0.5")
+        started = time.monotonic()
+        [outcome] = deliver(ws, publish(ws))
+    assert time.monotonic() - started < 10
+    assert outcome.status == "failed" and "timed out" in outcome.detail
+    assert rows(ws)[0]["next_attempt"] == NOW + timedelta(minutes=5)
+
+
+def test_email_flag_overrides_a_disabled_schedule(tmp_path: Path, plain: Mailbox) -> None:
+    from click.testing import CliRunner
+    from conftest import make_workspace
+
+    from briefing.cli import main
+
+    ws = make_workspace(tmp_path, ARTICLES, schedule="news",
+                        extra='\n[email]\nto = ["ana@example.org"]\nenabled = false\n')
+    built = CliRunner().invoke(main, ["build", "news", "--email", "--json", "--workspace", str(ws)])
+    assert built.exit_code == 0, built.output
+    assert '"status": "sent"' in built.output
+    assert [r.rcpt_tos for r in plain.received] == [["ana@example.org"]]
