@@ -153,6 +153,16 @@ def test_catch_up_builds_one_edition_a_second_daemon_refuses_a_restart_adds_none
     assert len(_editions(ws)) == 1 and len(_slots(ws)) == 1
 
 
+def test_run_once_for_cron_builds_the_due_edition_once(tmp_path: Path) -> None:
+    ws = _workspace(tmp_path, [datetime.now(UTC) - timedelta(hours=2)], empty="publish")
+    for _ in range(2):
+        result = CliRunner().invoke(main, ["run", "--once", "-w", str(ws)])
+        assert result.exit_code == 0, result.output
+        assert len(_editions(ws)) == 1 and [s["state"] for s in _slots(ws)] == ["built"]
+    report = json.loads(CliRunner().invoke(main, ["status", "--json", "-w", str(ws)]).output)
+    assert not report["daemon"]["running"] and report["schedules"][0]["slots"][0]["state"] == "built"
+
+
 def test_two_daemons_started_together_build_one_edition(
         tmp_path: Path, daemons: list[subprocess.Popen[str]]) -> None:
     ws = _workspace(tmp_path, [datetime.now(UTC) - timedelta(minutes=30)], empty="publish")
