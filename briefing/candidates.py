@@ -27,7 +27,7 @@ __all__ = ["Candidate", "candidates", "strip_dateline", "words_of"]
 
 # "SEOUL, Jan. 28 (Yonhap) -- ", "WASHINGTON (Reuters) - ", "LONDON — ", "(AP) — ".
 _DATELINE = re.compile(
-    r"^(?:[A-Z][A-Z.'\-]+(?:[ ,/]+[A-Z][A-Za-z.'\-]*){0,3}"
+    r"^(?:[A-Z][A-Z.'\-]+(?:[ ,/]+[A-Z][A-Za-z.'\-]*){0,5}"
     r"(?:,? (?:[A-Z][a-z]{2,8}\.?|\d{1,2}) \d{1,2}(?:, \d{4})?)?\s*)?"
     r"(?:\((?:[A-Za-z][\w .&/-]{0,30})\)\s*)?"
     r"(?:--|[—–-])\s+(?=\S)"
