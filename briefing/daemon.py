@@ -281,10 +281,25 @@ class Daemon:
                  row.get("edition_path") or row.get("note") or "")
 
     def collect(self, name: str) -> None:
-        """Collection job: poll the schedule's sources, in a child with a deadline."""
+        """Collection job, the daemon's tick: poll the sources (in a child with a deadline),
+        build a slot that is due, and retry mail that has not gone out yet."""
         if name in self.schedules and not self._stopping:
             self._run_child(f"collect {name}", child_collect, (str(self.workspace), name, self._log_level))
             self.edition(name)
+            self.retry_mail(name)
+
+    def retry_mail(self, name: str) -> None:
+        """Send queued and failed deliveries whose backoff has passed; never kills the daemon."""
+        from briefing.ledger import retry_pending
+
+        schedule = self.schedules.get(name)
+        if schedule is None or self._stopping:
+            return
+        try:
+            for outcome in retry_pending(self.workspace, self.clock(), [schedule]):
+                log.info("%s: mail retry: %s", name, outcome)
+        except Exception:
+            log.exception("%s: retrying mail failed; the next tick tries again", name)
 
     def _read(self, what: Callable[[Store], Any]) -> Any:
         store = Store.open(self.workspace)

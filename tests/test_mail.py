@@ -451,3 +451,25 @@ def test_email_flag_overrides_a_disabled_schedule(tmp_path: Path, plain: Mailbox
     assert built.exit_code == 0, built.output
     assert '"status": "sent"' in built.output
     assert [r.rcpt_tos for r in plain.received] == [["ana@example.org"]]
+
+
+def test_the_daemon_tick_retries_mail_that_could_not_go_out(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A delivery queued while the server was unreachable goes out on the daemon's next tick."""
+    from conftest import DEMO_NOW, make_workspace
+
+    from briefing.daemon import Daemon
+    from briefing.pipeline import build
+
+    monkeypatch.delenv("BRIEFING_SMTP_URL", raising=False)
+    ws = make_workspace(tmp_path, ARTICLES, schedule="news", extra='\n[email]\nto = ["ana@example.org"]\n')
+    assert build(schedule(ws), ws, DEMO_NOW).status == "published"
+    daemon = Daemon(ws, clock=lambda: DEMO_NOW + timedelta(minutes=1))
+    daemon.load(jobs=False)
+    box = Mailbox()
+    with smtp_server(box) as port:
+        monkeypatch.setenv("BRIEFING_SMTP_URL", f"smtp://127.0.0.1:{port}?starttls=never")
+        daemon.retry_mail("news")
+        daemon.retry_mail("news")
+    assert [r.rcpt_tos for r in box.received] == [["ana@example.org"]]
+    assert [r["status"] for r in rows(ws)] == ["sent"]
