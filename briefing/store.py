@@ -230,6 +230,24 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.close()
 
 
+def _create_tables(engine: Engine) -> None:
+    """Create missing tables; tolerate another process creating them at the same moment.
+
+    `create_all` checks, then creates: two processes opening a brand-new database can
+    both see a table missing. The loser's CREATE fails with "already exists", and a
+    second pass (which now sees the tables) is all it needs.
+    """
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    for attempt in range(5):
+        try:
+            metadata.create_all(engine)
+            return
+        except (OperationalError, ProgrammingError) as exc:
+            if "already exists" not in str(exc) or attempt == 4:
+                raise
+
+
 class Store:
     """All reads and writes of the state; one instance per workspace."""
 
@@ -237,7 +255,7 @@ class Store:
         self.engine: Engine = create_engine(url, future=True)
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
-        metadata.create_all(self.engine)
+        _create_tables(self.engine)
 
     @classmethod
     def open(cls, workspace: Path) -> Store:

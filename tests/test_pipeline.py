@@ -245,3 +245,20 @@ def test_init_creates_a_workspace_that_builds(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert list((ws / "output" / "briefing").glob("*/*/*/briefing.pdf"))
 
+
+
+def _open_store(url: str) -> None:
+    Store(url).close()
+
+
+def test_processes_opening_a_new_state_at_once_all_succeed(tmp_path: Path) -> None:
+    import multiprocessing
+
+    url = f"sqlite:///{tmp_path / 'state.db'}"
+    context = multiprocessing.get_context("spawn")
+    procs = [context.Process(target=_open_store, args=(url,)) for _ in range(4)]
+    for proc in procs:
+        proc.start()
+    for proc in procs:
+        proc.join(60)
+    assert [p.exitcode for p in procs] == [0, 0, 0, 0]
