@@ -270,9 +270,10 @@ def build(schedule: Schedule, workspace: Path, now: datetime, *, day: date | Non
             incidents, left_out = make_incidents(pending, schedule, history, cutoff,
                                                  on_stage)
             last = store.last_edition(schedule.name)
+            # A slot caught up after midnight is still the edition of its own day.
             edition = Edition(
                 schedule=schedule.name, title=schedule.title,
-                date=day or now.astimezone(schedule.tz).date(), timezone=schedule.timezone,
+                date=day or (slot or now).astimezone(schedule.tz).date(), timezone=schedule.timezone,
                 window_start=last["window_end"] if last else None,  # type: ignore[arg-type]
                 window_end=cutoff, incidents=tuple(incidents), sources=tuple(health),
                 problems=tuple(problems))
