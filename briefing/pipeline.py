@@ -294,6 +294,7 @@ def build(schedule: Schedule, workspace: Path, now: datetime, *, day: date | Non
                                               mail_to=_recipients(schedule, email))
             store.consume_unused(schedule.name, left_out, edition_id)
             on_stage("index")
+            _expire(schedule, output, store, now)
             archive.rebuild_indexes(output, schedule.name, env, title=schedule.title)
             result = claim.finish(store, now, BuildResult(
                 schedule=schedule.name, status="published", edition=edition, path=folder,
@@ -433,6 +434,23 @@ def _render_files(edition: Edition, schedule: Schedule, env: object) -> dict[str
             html, title=f"{edition.title} — {edition.date}",
             created=edition.window_end, pdf_variant=schedule.edition.pdf_variant)
     return files
+
+
+def _expire(schedule: Schedule, output: Path, store: Store, now: datetime) -> None:
+    """Retention (`keep_days`): delete old editions, never one whose email is pending.
+
+    Runs after the commit, so the new edition and its queued mail are already on record,
+    and before the index rebuild, so the indexes never list a deleted edition.
+    """
+    from briefing import archive
+
+    keep = schedule.edition.keep_days
+    if keep is None:
+        return
+    pending = {str(r["edition_path"]) for r in
+               store.deliveries(schedule.name, statuses=("queued", "failed"))}
+    archive.remove_expired(output, schedule.name, today=now.astimezone(schedule.tz).date(),
+                           keep_days=keep, pending=pending)
 
 
 def _stored_health(store: Store, schedule: str) -> list[SourceHealth]:

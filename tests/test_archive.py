@@ -6,6 +6,13 @@ import base64
 import hashlib
 import json
 import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
 import xml.etree.ElementTree as ET
 from dataclasses import replace
 from datetime import date
@@ -19,6 +26,7 @@ from briefing.archive import (
     edition_dirs,
     next_edition_dir,
     rebuild_indexes,
+    remove_expired,
     remove_uncommitted,
     write_edition,
 )
@@ -183,3 +191,102 @@ def test_edition_links_into_archive(archive: Path) -> None:
     html = (archive / "2026/01/30/index.html").read_text()
     assert 'href="../../../incidents/inc-2.html"' in html
     assert (archive / "2026/01/30" / "../../../incidents/inc-2.html").resolve().is_file()
+
+
+# --- retention -------------------------------------------------------------------------
+
+
+def test_retention_removes_old_editions_but_not_pending_mail(tmp_path: Path) -> None:
+    out = tmp_path / "output"
+    old = _publish(out, make_edition(day=date(2025, 12, 1), n=1))
+    held = _publish(out, make_edition(day=date(2025, 12, 2), n=1))
+    edge = _publish(out, make_edition(day=date(2026, 1, 22), n=1))  # exactly 7 days: kept
+    new = _publish(out, make_edition(day=date(2026, 1, 29), n=1))
+    removed = remove_expired(out, "demo", today=date(2026, 1, 29), keep_days=7,
+                             pending={"demo/2025/12/02"})
+    assert removed == [old]
+    assert not old.exists() and held.is_dir() and edge.is_dir() and new.is_dir()
+    assert not _hidden(out / "demo")  # no temporary folder left behind
+    rebuild_indexes(out, "demo", make_environment(), title="t")
+    index = (out / "demo" / "index.html").read_text()
+    assert "2025/12/01" not in index and "2025/12/02/index.html" in index
+
+
+def test_retention_removes_empty_month_folders(tmp_path: Path) -> None:
+    out = tmp_path / "output"
+    _publish(out, make_edition(day=date(2025, 11, 3), n=1))
+    _publish(out, make_edition(day=date(2026, 1, 29), n=1))
+    remove_expired(out, "demo", today=date(2026, 1, 29), keep_days=30)
+    assert not (out / "demo" / "2025").exists()
+    assert [e.rel for e in edition_dirs(out, "demo")] == ["2026/01/29"]
+
+
+def test_pipeline_retention_reads_pending_deliveries_from_the_store(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from briefing.config import load_schedule
+    from briefing.pipeline import _expire
+    from briefing.store import Store
+
+    (tmp_path / "schedules").mkdir()
+    toml = tmp_path / "schedules" / "demo.toml"
+    toml.write_text('title = "T"\n[[sources]]\nfolder = "in"\n[edition]\nkeep_days = 10\n')
+    schedule = load_schedule(toml)
+    out = tmp_path / "output"
+    mailed, unmailed = (make_edition(day=date(2025, 12, d), n=1) for d in (1, 2))
+    store = Store.open(tmp_path)
+    try:
+        for edition, to in ((mailed, ("desk@example.org",)), (unmailed, ())):
+            folder = _publish(out, edition)
+            store.commit_edition(edition, folder.relative_to(out).as_posix(),
+                                 datetime(2025, 12, 2, tzinfo=UTC), mail_to=to)
+        _expire(schedule, out, store, datetime(2026, 1, 29, 12, tzinfo=UTC))
+    finally:
+        store.close()
+    assert [e.rel for e in edition_dirs(out, "demo")] == ["2025/12/01"]
+
+
+# --- archive serve ---------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _get(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, b""
+
+
+def test_archive_serve_shows_the_archive_and_nothing_else(archive: Path) -> None:
+    workspace = archive.parent.parent
+    (workspace / "output" / ".state").mkdir()
+    (workspace / "output" / ".state" / "state.db").write_text("secret")
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "briefing", "archive", "serve", "--port", str(port),
+         "--workspace", str(workspace)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                status, body = _get(f"{base}/demo/index.html")
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("archive serve did not start: " + proc.stderr.read())
+        assert status == 200 and b"Morning &lt;Brief&gt;" in body
+        assert _get(f"{base}/demo/2026/01/30/index.html")[0] == 200
+        assert _get(f"{base}/.state/state.db")[0] == 404
+        assert _get(f"{base}/%2estate/state.db")[0] == 404
+        assert _get(f"{base}/demo/2026/")[0] == 404  # no listings
+    finally:
+        proc.send_signal(signal.SIGINT)  # what Ctrl-C sends
+        assert proc.wait(timeout=10) == 0

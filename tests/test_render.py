@@ -268,6 +268,16 @@ def test_render_module_does_not_import_weasyprint() -> None:
     assert out.stdout.strip() == "False"
 
 
+def test_cli_help_does_not_import_weasyprint() -> None:
+    """Every cron line and shell completion runs the CLI; WeasyPrint costs a second or two."""
+    out = subprocess.run([sys.executable, "-X", "importtime", "-m", "briefing", "--help"],
+                         capture_output=True, text=True, check=True, timeout=60)
+    assert "Usage" in out.stdout
+    imported = {line.rsplit("|", 1)[-1].strip() for line in out.stderr.splitlines()}
+    assert "briefing.cli" in imported
+    assert not {m for m in imported if m.split(".")[0] == "weasyprint"}
+
+
 def test_url_fetcher_refuses_everything_but_data_and_own_assets() -> None:
     check_url("data:text/plain,hello")
     check_url((BUILTIN_TEMPLATES / "edition.css").as_uri())

@@ -1,0 +1,158 @@
+"""PDF render time and size for editions of 10, 30 and 100 incidents; a cheap --help.
+
+    .venv/bin/python bench/render.py [--sizes 10,30,100] [--repeat 2] [--profile N]
+
+The editions are synthetic but made of real text: the demo edition (schedules/demo.toml,
+built in memory by a dry run in a temporary workspace) has its incidents repeated with
+fresh ids, titles and sources until there are N. Each size is rendered `--repeat` times
+and the best time is reported (the first run of the process also pays for font loading,
+which is reported separately as the warm-up). Budget (issue 6): a 30-incident PDF under
+2 MB that renders in under 3 s. `--profile N` prints where the time goes for N incidents.
+
+It also checks that `briefing --help` does not import WeasyPrint (a fresh interpreter
+run with `-X importtime`), since every cron job and shell completion pays for it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from briefing.models import Edition, SourceHealth  # noqa: E402
+
+MAX_MB, MAX_SECONDS, BUDGET_SIZE = 2.0, 3.0, 30
+NOW = datetime(2026, 11, 22, 6, 30, tzinfo=UTC)
+
+
+def demo_edition() -> Edition:
+    """The demo edition, built by a dry run (nothing written but a throwaway state file)."""
+    from briefing.config import load_schedule
+    from briefing.pipeline import build
+
+    with tempfile.TemporaryDirectory() as tmp:
+        workspace = Path(tmp)
+        shutil.copytree(ROOT / "samples", workspace / "samples")
+        (workspace / "schedules").mkdir()
+        shutil.copy(ROOT / "schedules" / "demo.toml", workspace / "schedules" / "demo.toml")
+        schedule = load_schedule(workspace / "schedules" / "demo.toml")
+        result = build(schedule, workspace, NOW, dry_run=True)
+    if result.edition is None or not result.edition.incidents:
+        raise SystemExit(f"the demo edition is empty: {result.message}")
+    return result.edition
+
+
+def synthetic(base: Edition, n: int) -> Edition:
+    """`base` with its incidents cycled to `n`, each copy with its own id, title and outlets."""
+    incidents = []
+    for k in range(n):
+        src = base.incidents[k % len(base.incidents)]
+        round_ = k // len(base.incidents)
+        suffix = f" ({round_ + 1})" if round_ else ""
+        articles = tuple(
+            replace(a, id=f"{a.id}-{k}", source=f"{a.source}{suffix}",
+                    published=(a.published or NOW) - timedelta(hours=round_))
+            for a in src.articles
+        )
+        ids = {a.id.rsplit("-", 1)[0]: a.id for a in articles}
+        summary = tuple(replace(s, article_id=ids.get(s.article_id, s.article_id),
+                                also_in=tuple(ids.get(x, x) for x in s.also_in))
+                        for s in src.summary)
+        incidents.append(replace(src, id=f"{src.id}-{k}", title=f"{src.title}{suffix}",
+                                 articles=articles, summary=summary,
+                                 status="updated" if k % 4 == 3 else "new"))
+    outlets = sorted({a.source for i in incidents for a in i.articles})
+    sources = tuple(SourceHealth(name=o, articles=3) for o in outlets)
+    sources += (SourceHealth(name="Gone Gazette", status="gone", message="HTTP 410"),)
+    return replace(base, incidents=tuple(incidents), sources=sources)
+
+
+def render_once(edition: Edition) -> tuple[float, float, float, int, int]:
+    """(HTML seconds, PDF wall seconds, PDF CPU seconds, PDF bytes, pages) for one edition."""
+    from pypdf import PdfReader
+
+    from briefing.render import make_environment, render_html, render_pdf
+
+    t0 = time.perf_counter()
+    html = render_html(edition, make_environment(None), archive_root="../../../")
+    t1, c1 = time.perf_counter(), time.process_time()
+    pdf = render_pdf(html, title=edition.title, created=edition.window_end)
+    t2, c2 = time.perf_counter(), time.process_time()
+    pages = len(PdfReader(io.BytesIO(pdf)).pages)
+    return t1 - t0, t2 - t1, c2 - c1, len(pdf), pages
+
+
+def help_imports_weasyprint() -> tuple[bool, float]:
+    """Run `briefing --help` in a fresh interpreter; (imported weasyprint?, wall seconds)."""
+    t0 = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "briefing", "--help"],
+        capture_output=True, text=True, cwd=ROOT, timeout=60, check=True)
+    elapsed = time.perf_counter() - t0
+    imported = any(line.rsplit("|", 1)[-1].strip().split(".")[0] == "weasyprint"
+                   for line in proc.stderr.splitlines())
+    return imported, elapsed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10,30,100")
+    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--profile", type=int, default=0, metavar="N")
+    args = parser.parse_args()
+    base = demo_edition()
+    print(f"demo edition: {len(base.incidents)} incidents, {base.article_count} articles")
+    t0 = time.perf_counter()
+    render_once(synthetic(base, 1))
+    print(f"warm-up (fonts, first layout): {time.perf_counter() - t0:.2f} s")
+    ok = True
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (wall time counts "
+          "the neighbours; the budget is checked on the PDF's CPU time)")
+    print(f"{'incidents':>9} {'articles':>8} {'pages':>5} {'html s':>7} {'pdf cpu s':>9} "
+          f"{'pdf wall s':>10} {'pdf MB':>7}")
+    for n in [int(x) for x in args.sizes.split(",") if x]:
+        edition = synthetic(base, n)
+        runs = [render_once(edition) for _ in range(max(1, args.repeat))]
+        html_s = min(r[0] for r in runs)
+        wall = min(r[1] for r in runs)
+        cpu = min(r[2] for r in runs)
+        size, pages = runs[0][3], runs[0][4]
+        print(f"{n:>9} {edition.article_count:>8} {pages:>5} {html_s:>7.3f} {cpu:>9.2f} "
+              f"{wall:>10.2f} {size / 1e6:>7.2f}")
+        if n == BUDGET_SIZE and (size / 1e6 >= MAX_MB or cpu >= MAX_SECONDS):
+            ok = False
+            print(f"  over budget: {BUDGET_SIZE} incidents must stay under {MAX_MB} MB and "
+                  f"{MAX_SECONDS} s")
+    if args.profile:
+        profile(synthetic(base, args.profile))
+    imported, seconds = help_imports_weasyprint()
+    print(f"`briefing --help`: {seconds:.2f} s, imports weasyprint: {'YES' if imported else 'no'}")
+    ok = ok and not imported
+    print("budget: ok" if ok else "budget: FAILED")
+    return 0 if ok else 1
+
+
+def profile(edition: Edition) -> None:
+    """Where the PDF time goes (cumulative), to find the CSS that costs."""
+    profiler = cProfile.Profile()
+    profiler.enable()
+    render_once(edition)
+    profiler.disable()
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
