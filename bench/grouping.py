@@ -119,18 +119,28 @@ def load_uci() -> tuple[list[Article], dict[str, str]]:
 
 
 def baseline_uci(arts: Sequence[Article], gold: dict[str, str]) -> None:
-    """Plain TF-IDF (fit on the batch) with average-link clustering, fixed threshold."""
-    from sklearn.cluster import AgglomerativeClustering
+    """Plain TF-IDF (fit on the batch) with average-link clustering, several thresholds.
+
+    The average-link tree is built once (scipy's nearest-neighbour chain on a
+    precomputed cosine distance matrix: dense, fine for a benchmark) and cut at each
+    cosine distance, which gives the same clusters as sklearn's AgglomerativeClustering
+    with `distance_threshold` in seconds instead of minutes per threshold.
+    """
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import squareform
     from sklearn.feature_extraction.text import TfidfVectorizer
 
+    t0 = time.time()
     x = TfidfVectorizer(stop_words="english", sublinear_tf=True).fit_transform(a.title for a in arts)
-    for dist in (0.8, 0.9):
-        t0 = time.time()
-        model = AgglomerativeClustering(n_clusters=None, metric="cosine", linkage="average",
-                                        distance_threshold=dist)
-        labels = model.fit_predict(x.toarray())
+    dist = 1.0 - (x @ x.T).toarray()
+    np.fill_diagonal(dist, 0.0)
+    tree = linkage(squareform(np.clip(dist, 0.0, None), checks=False), method="average")
+    del dist
+    built = time.time() - t0
+    for d in (0.8, 0.9, 0.95, 0.975):
+        labels = fcluster(tree, t=d, criterion="distance")
         pred = {a.id: str(lab) for a, lab in zip(arts, labels, strict=True)}
-        report(f"uci-news baseline tfidf+avg d={dist}", pred, gold, time.time() - t0)
+        report(f"uci-news baseline tfidf+avg d={d}", pred, gold, built)
 
 
 def synth(base: Sequence[Article], n: int, rng: random.Random) -> list[Article]:
