@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import briefing
@@ -82,7 +83,7 @@ def test_same_topic_different_event_days_apart_stays_apart() -> None:
 def test_syndicated_copy_merges_with_both_outlets_listed() -> None:
     arts = _articles(QUAKE_A, DAY1, "a")
     copy = replace(arts[0], id="copy", source="Island Gazette", url="https://gazette.example/q",
-                   published=arts[0].published + timedelta(hours=1))
+                   published=DAY1 + timedelta(hours=1))
     incidents = group([*arts, copy])
     assert len(incidents) == 1
     rep = next(a for a in incidents[0].articles if a.id == "a0")
@@ -194,3 +195,38 @@ def test_demo_groups_into_its_incidents() -> None:
     got = {frozenset((a.id, *a.duplicates)) for inc in incidents for a in [inc.articles[0]]}
     got = {frozenset(x for a in inc.articles for x in (a.id, *a.duplicates)) for inc in incidents}
     assert got == {frozenset(v) for v in truth.values()}
+
+
+def test_evidence_shows_words_as_written_not_stems() -> None:
+    incidents = group(_articles(QUAKE_A, DAY1, "a"))
+    evidence = " ".join(incidents[0].evidence)
+    assert "Castelnor" in evidence and "castelnor" not in evidence
+    assert "Ana Ferreira" in evidence  # a shared name, capitalised as in the text
+    assert "earthquak" not in evidence.replace("earthquake", "")
+
+
+def test_long_running_story_tolerates_longer_gaps_than_a_one_day_incident() -> None:
+    from briefing.cluster import time_factor
+
+    gap = np.array([10.0])
+    one_day = float(time_factor(gap, np.array([0.5]))[0])
+    month = float(time_factor(gap, np.array([30.0]))[0])
+    assert one_day < 0.5 < month
+    assert float(time_factor(np.array([1.0]))[0]) == 1.0  # within the grace period
+
+
+def test_report_sharing_only_the_story_anchor_joins_through_the_centroid() -> None:
+    """A late report that shares only the story's anchor with each earlier report (cosine
+    0.10 with every one, below the 0.13 bar) joins once they are grouped: the centroid
+    concentrates the anchor (0.145). Average link would have left it out."""
+    from scipy import sparse
+
+    from briefing.cluster import cluster
+
+    anchor, shared, own = 0.4, float(np.sqrt(0.14)), float(np.sqrt(0.7))
+    rows = [[anchor, shared] + [own if j == i else 0.0 for j in range(5)] for i in range(4)]
+    rows.append([0.25, 0.0, 0.0, 0.0, 0.0, 0.0, float(np.sqrt(1 - 0.25**2))])
+    x = sparse.csr_matrix(np.array(rows))
+    pair = (x @ x.T).toarray()
+    assert np.allclose(pair[4, :4], 0.10) and np.allclose(pair[0, 1:4], 0.30)
+    assert sorted(map(sorted, cluster(x, [None] * 5))) == [[0, 1, 2, 3, 4]]
