@@ -158,19 +158,23 @@ def explain(members: list[int], pool: list[Article], feats: list[Features], x: o
     if len(members) < 2:
         return lines
     ents = Counter(e for i in members for e in feats[i].entities)
-    shared_e = [e for e, c in ents.most_common(6) if c >= 2]
+    shown = {e: feats[i].surface.get("e:" + e, e) for i in members for e in feats[i].entities}
+    shared_e = [shown[e] for e, c in ents.most_common(6) if c >= 2]
     if shared_e:
         lines.append("shared names: " + ", ".join(shared_e))
     terms: defaultdict[str, float] = defaultdict(float)
+    written: dict[str, Counter[str]] = defaultdict(Counter)
     for i in members:
         for t, w in feats[i].weights.items():
             if not t.startswith("e:"):
                 terms[t] += w
+                written[t][feats[i].surface.get(t, t)] += 1
     seen = Counter(t for i in members for t in feats[i].weights)
     top = sorted(terms, key=lambda t: (-terms[t], t))[:20]
     shared_t = [t for t in top if seen[t] >= 2][:8]
     if shared_t:
-        lines.append("shared terms: " + ", ".join(shared_t))
+        words = [min(written[t].items(), key=lambda kv: (-kv[1], kv[0]))[0] for t in shared_t]
+        lines.append("shared terms: " + ", ".join(words))
     rows = x[members]  # type: ignore[index]
     sims = (rows @ rows.T).toarray() if len(members) <= 200 else None
     if sims is not None:
