@@ -13,7 +13,8 @@ import httpx
 import pytest
 from webserver import Reply, Request, WebServer
 
-from briefing.fetch import address_problem, decode_text, retry_after
+from briefing import __version__
+from briefing.fetch import PROJECT_URL, address_problem, decode_text, retry_after
 from briefing.models import Source
 from briefing.sources import Collected, Policy, collect_all
 
@@ -192,5 +193,12 @@ def test_user_agent_names_the_tool_and_can_be_overridden(server: WebServer) -> N
     server.routes["/ua.xml"] = record
     run(src(server, "/ua.xml", "Default"))
     run(src(server, "/ua.xml", "Custom", user_agent="my-reader/1.0"))
-    assert seen[0].startswith("briefing/") and "(+http" in seen[0]
+    assert seen[0] == f"briefing/{__version__} (+https://github.com/briefing-news/briefing)"
     assert seen[1] == "my-reader/1.0"
+
+
+def test_project_url_is_the_one_pyproject_declares() -> None:
+    import tomllib
+
+    pyproject = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text())
+    assert pyproject["project"]["urls"]["Homepage"] == PROJECT_URL
