@@ -25,6 +25,7 @@ import codecs
 import ipaddress
 import re
 import socket
+import sys
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -46,6 +47,19 @@ MAX_REDIRECTS = 5
 _STEP = 64 * 1024  # decompression step: the most memory one step can add
 _REDIRECTS = {301, 302, 303, 307, 308}
 _METADATA = {ipaddress.ip_address("100.100.100.200"), ipaddress.ip_address("fd00:ec2::254")}
+
+
+def _remember_missing_sniffio() -> None:
+    """httpcore runs `import sniffio` on every request; without sniffio installed (anyio 4
+    no longer needs it) each miss searches sys.path again, ~0.2 ms of CPU per request.
+    A None entry in sys.modules makes the miss instant and means exactly "not installed"."""
+    try:
+        import sniffio  # noqa: F401
+    except ImportError:
+        sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]
+
+
+_remember_missing_sniffio()
 
 
 class FetchError(SourceError):
@@ -118,13 +132,16 @@ class Fetcher:
 
     per_host: int = 2
     host_delay: float = 0.2
-    max_in_flight: int = 64
+    max_in_flight: int = 128
     _client: httpx.AsyncClient | None = None
     _hosts: dict[str, _HostSlots] = field(default_factory=dict)
     _global: asyncio.Semaphore | None = None
 
     async def __aenter__(self) -> Fetcher:
-        limits = httpx.Limits(max_connections=self.max_in_flight * 2, max_keepalive_connections=32)
+        # Keep as many idle connections as may be busy: a host's next request comes after
+        # its politeness pause, and a smaller pool would close its connection meanwhile.
+        limits = httpx.Limits(max_connections=self.max_in_flight * 2,
+                              max_keepalive_connections=self.max_in_flight)
         self._client = httpx.AsyncClient(follow_redirects=False, trust_env=False, limits=limits,
                                          timeout=httpx.Timeout(DEFAULT_DEADLINE))
         self._global = asyncio.Semaphore(self.max_in_flight)
