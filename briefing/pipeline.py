@@ -95,27 +95,18 @@ def collect(schedule: Schedule, workspace: Path, store: Store | None, now: datet
     """Collect every source of a schedule; with a store, save new and changed articles.
 
     Without a store (a dry run) nothing is written anywhere. All sources are collected
-    at once (`collect_all`); each web source's fetch state (ETag, next allowed poll,
-    backoff, items seen) is saved after its articles, so a crash in between at worst
-    collects an unchanged article again. A source skipped for politeness or backoff
-    leaves its health as it was. A source that polls fine but has given no new article
+    at once (`collect_all`); the articles, each web source's fetch state (ETag, next
+    allowed poll, backoff, items seen) and health are saved in one transaction
+    (`Store.save_collection`), so a crash loses them together. A source skipped for
+    politeness or backoff leaves its health as it was. A source that polls fine but has given no new article
     for `silent_after` (default 7 days) is reported as silent.
     """
     result = CollectResult(schedule=schedule.name)
     on_stage("collect")
     states = store.fetch_states(schedule.name) if store is not None else {}
-    for collected in collect_all(schedule.source_list(), workspace, now, states):
-        result.sources.append(collected)
-        if store is None:
-            continue
-        new, updated = store.save_articles(schedule.name, collected.articles, now)
-        result.new += new
-        result.updated += updated
-        if collected.state is not None:
-            store.save_fetch_state(schedule.name, collected.state, now)
-        if collected.polled:
-            store.record_source(schedule.name, collected.health, now)
+    result.sources.extend(collect_all(schedule.source_list(), workspace, now, states))
     if store is not None:
+        result.new, result.updated = store.save_collection(schedule.name, result.sources, now)
         _mark_silent(store, schedule.name, result.sources, now)
     return result
 
