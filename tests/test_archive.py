@@ -290,3 +290,19 @@ def test_archive_serve_shows_the_archive_and_nothing_else(archive: Path) -> None
     finally:
         proc.send_signal(signal.SIGINT)  # what Ctrl-C sends
         assert proc.wait(timeout=10) == 0
+
+
+def test_archive_pages_have_lang_landmarks_csp_and_heading_order(archive: Path) -> None:
+    from test_render import _parse, heading_levels
+
+    pages = [archive / "index.html", *sorted((archive / "incidents").glob("*.html"))]
+    for page in pages:
+        html = page.read_text()
+        tags = _parse(html)
+        assert tags[0] == ("html", {"lang": "en"}), page
+        names = {t for t, _ in tags}
+        assert {"header", "main", "footer"} <= names, page
+        csp = [a["content"] for t, a in tags if t == "meta" and a.get("http-equiv")]
+        assert csp and "default-src 'none'" in str(csp[0]), page
+        levels = heading_levels(html)
+        assert levels[0] == 1 and all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False))

@@ -393,3 +393,63 @@ def test_incident_file_names_are_safe_and_distinct() -> None:
     names = {incident_file(i) for i in ("../../etc/passwd", "a/b", "a-b", "a b", "")}
     assert len(names) == 5
     assert all("/" not in n and not n.startswith(".") for n in names)
+
+
+# --- accessibility -------------------------------------------------------------------
+
+
+def _luminance(hex_colour: str) -> float:
+    digits = hex_colour.lstrip("#")
+    if len(digits) == 3:
+        digits = "".join(c * 2 for c in digits)
+    channels = [int(digits[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG 2 contrast ratio of two sRGB colours."""
+    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def _palettes() -> dict[str, dict[str, str]]:
+    """The colour variables of edition.css: light (:root), dark and print (overrides)."""
+    css = (BUILTIN_TEMPLATES / "edition.css").read_text()
+    colours = re.compile(r"(--[\w-]+):\s*(#[0-9a-fA-F]{3,6})\b")
+    light = dict(colours.findall(css.split("@media screen")[0]))
+    dark = css.split("prefers-color-scheme: dark")[1].split("} }")[0]
+    printed = css.split("@media print {")[1].split("}")[0]
+    return {"light": light, "dark": light | dict(colours.findall(dark)),
+            "print": light | dict(colours.findall(printed))}
+
+
+TEXT_PAIRS = [("fg", "bg"), ("muted", "bg"), ("link", "bg"), ("accent", "bg"), ("bad", "bg"),
+              ("fg", "panel"), ("muted", "panel"), ("link", "panel"),
+              ("new-fg", "new-bg"), ("upd-fg", "upd-bg")]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark", "print"])
+def test_colour_pairs_pass_wcag_aa(scheme: str) -> None:
+    """Every text colour on every background it is used on reaches 4.5:1 (AA, body text)."""
+    palette = _palettes()[scheme]
+    assert len(palette) >= 12  # the parser found the variables
+    low = {f"{fg} on {bg}": round(contrast(palette[f"--{fg}"], palette[f"--{bg}"]), 2)
+           for fg, bg in TEXT_PAIRS}
+    assert all(ratio >= 4.5 for ratio in low.values()), low
+
+
+def test_contrast_formula() -> None:
+    assert contrast("#000", "#fff") == pytest.approx(21.0)
+    assert contrast("#777777", "#ffffff") == pytest.approx(4.48, abs=0.01)
+
+
+def heading_levels(html: str) -> list[int]:
+    return [int(t[1]) for t, _ in _parse(html) if re.fullmatch(r"h[1-6]", t)]
+
+
+def test_headings_never_skip_a_level(env) -> None:  # type: ignore[no-untyped-def]
+    html = render_html(make_edition(), env)
+    levels = heading_levels(html)
+    assert levels[0] == 1 and levels.count(1) == 1
+    assert all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False)), levels
