@@ -56,6 +56,13 @@ MAX_TERMS = 40  # strongest terms kept per article
 
 WORD = re.compile(r"\d+(?:[.,:]\d+)*%?|[^\W\d_]+(?:['’.][^\W\d_]+)*\.?")
 _POSSESSIVE = re.compile(r"['’]s$")
+# Calendar words are capitalised but name no one: "Saturday, January 8" is not a name
+# and would otherwise link every article dated a Saturday in January.
+CALENDAR = frozenset({  # "May" is left out: it is also a surname
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january",
+    "february", "march", "april", "june", "july", "august", "september", "october", "november",
+    "december", "jan", "feb", "apr", "jun", "jul", "aug", "sept", "oct", "nov", "dec",
+})
 PHRASE_LINK = {"of", "de", "la", "al", "the", "van", "von", "bin", "del", "da", "and"}
 
 
@@ -139,7 +146,8 @@ def _entities(tokens: list[str], forms: defaultdict[str, Counter[str]]) -> list[
     run: list[str] = []
     for i, tok in enumerate([*tokens, "."]):
         starts = i == 0 or tokens[i - 1].endswith(".")
-        if tok[:1].isupper() and not (starts and idf(stem(_norm_token(tok))) < 3.0):
+        calendar = _norm_token(tok) in CALENDAR
+        if tok[:1].isupper() and not calendar and not (starts and idf(stem(_norm_token(tok))) < 3.0):
             run.append(tok)
             continue
         if run and tok.lower() in PHRASE_LINK and i + 1 < len(tokens) and tokens[i + 1][:1].isupper():
@@ -171,7 +179,7 @@ def _count(
         term = stem(norm)
         w = scale * (LEAD_BOOST if i < LEAD_WORDS else 1.0)
         counts[term] += w
-        named = tok[:1].isupper() and i > 0 and not tokens[i - 1].endswith(".")
+        named = tok[:1].isupper() and i > 0 and not tokens[i - 1].endswith(".") and norm not in CALENDAR
         forms[term][_POSSESSIVE.sub("", tok.rstrip(".")) if named else norm] += 1
         if named:
             caps.add(term)
