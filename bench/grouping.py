@@ -1,6 +1,6 @@
 """Incident grouping quality and speed on the shared evaluation sets.
 
-    .venv/bin/python bench/grouping.py [--quick]
+    .venv/bin/python bench/grouping.py [--quick] [--distributions]
 
 Reads ../shared (next to the repository) and skips with a message when it is absent.
 Reports B-cubed precision, recall and F1 (per document, averaged) and the predicted vs
@@ -143,6 +143,44 @@ def baseline_uci(arts: Sequence[Article], gold: dict[str, str]) -> None:
         report(f"uci-news baseline tfidf+avg d={d}", pred, gold, built)
 
 
+def _quantiles(values: np.ndarray) -> str:
+    q = np.percentile(values, [0, 5, 10, 50, 90, 100])
+    return "min {:.3f} p5 {:.3f} p10 {:.3f} med {:.3f} p90 {:.3f} max {:.3f}".format(*q)
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    return v / (np.linalg.norm(v) or 1.0)
+
+
+def distributions() -> None:
+    """Cosines in the product's weighting: why no similarity bar separates multiling
+    topics (months-long story threads) from the seeds' two launches (one topic, two
+    incidents). `loo` is an article's cosine to the centroid of the rest of its topic
+    (the best case for centroid linkage); `seeds` compares 002 with the 000+001 centroid."""
+    from briefing.similarity import features, matrix
+
+    arts, gold = load_multiling(False)
+    x = matrix([features(a) for a in arts])[0].toarray()
+    lab = np.array([gold[a.id] for a in arts])
+    sims = x @ x.T
+    iu = np.triu_indices(len(arts), 1)
+    same = lab[iu[0]] == lab[iu[1]]
+    print(f"dist multiling pairs, same topic:   {_quantiles(sims[iu][same])}")
+    print(f"dist multiling pairs, other topics: {_quantiles(sims[iu][~same])}")
+    idx = np.arange(len(arts))
+    loo = [x[i] @ _unit(x[(lab == lab[i]) & (idx != i)].sum(0)) for i in idx]
+    other = [max(x[i] @ _unit(x[lab == t].sum(0)) for t in set(lab) - {lab[i]}) for i in idx]
+    print(f"dist multiling loo own centroid:    {_quantiles(np.array(loo))}")
+    print(f"dist multiling best other centroid: {_quantiles(np.array(other))}")
+    seeds, _ = load_seeds()
+    z = matrix([features(a) for a in seeds])[0].toarray()
+    print(f"dist seeds: 000-001 {z[0] @ z[1]:.3f}, 000-002 {z[0] @ z[2]:.3f}, "
+          f"001-002 {z[1] @ z[2]:.3f}, centroid(000+001)-002 {_unit(z[0] + z[1]) @ z[2]:.3f}")
+    below = sum(v < _unit(z[0] + z[1]) @ z[2] for v in loo)
+    print(f"dist multiling articles whose loo centroid cosine is below the seeds' cross "
+          f"cosine: {below} of {len(loo)}")
+
+
 def synth(base: Sequence[Article], n: int, rng: random.Random) -> list[Article]:
     """n articles sampled from `base`, each perturbed: a random window of the text, with
     15% of its words and 20% of the title words dropped (so copies are not exact)."""
@@ -179,6 +217,8 @@ def main() -> int:
         print(f"skipped: {SHARED} not found (the evaluation sets live next to the repository)")
         return 0
     quick = "--quick" in sys.argv
+    if "--distributions" in sys.argv:
+        distributions()
     arts, gold = load_seeds()
     t0 = time.time()
     report("seeds", predicted(arts), gold, time.time() - t0)
