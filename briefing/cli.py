@@ -115,12 +115,19 @@ def _build_exit_code(results: list[Any], source_counts: dict[str, int]) -> int:
     schedule failed and nothing was published (a quiet day is not an error)."""
     code = EXIT_OK
     for r in results:
-        if r.status == "published" and r.failed_sources:
+        if r.status == "published" and (r.failed_sources or _unhealthy_sources(r)):
             code = max(code, EXIT_PARTIAL)
         elif r.status != "published" and r.failed_sources and \
                 len(r.failed_sources) >= source_counts.get(r.schedule, 1):
             code = EXIT_FAILED if code == EXIT_OK else code
     return code
+
+
+def _unhealthy_sources(result: Any) -> list[str]:
+    """Sources the edition's appendix lists as failed, blocked or gone: with --no-collect
+    the build saw no collection fail, yet the edition still reports the stored health."""
+    edition = result.edition
+    return [h.name for h in edition.sources if h.status not in ("ok", "silent")] if edition else []
 
 
 @contextmanager
@@ -245,6 +252,7 @@ def status(as_json: bool, workspace: Path) -> None:
     with _errors():
         report = status_report(workspace, _now())
         _add_deliveries(workspace, report)
+        _add_source_health(workspace, report, _now())
     if as_json:
         click.echo(json.dumps(report, indent=2))
         return
@@ -268,9 +276,7 @@ def status(as_json: bool, workspace: Path) -> None:
         for e in editions:
             console.print(f"  edition {e['date']}  {e['incidents']} incidents  {e['path']}", markup=False)
         for h in item["sources"]:
-            note = f" — {h['last_error']}" if h["status"] != "ok" and h.get("last_error") else ""
-            console.print(f"  source {h['source']}: {h['status']} (last success "
-                          f"{h['last_success'] or 'never'}){note}", markup=False)
+            console.print(f"  source {_source_line(h)}", markup=False, soft_wrap=True)
         for d in item.get("deliveries", []):
             retry = f"next try {d['next_attempt']}" if d["next_attempt"] else "not retried automatically"
             console.print(f"  mail {d['edition_date']} to {d['recipient']}: {d['status']} after "
@@ -290,6 +296,36 @@ def _add_deliveries(workspace: Path, report: dict[str, Any]) -> None:
             item["deliveries"] = [_jsonable(d) for d in pending_deliveries(store, item["schedule"])]
     finally:
         store.close()
+
+
+def _add_source_health(workspace: Path, report: dict[str, Any], now: datetime) -> None:
+    """Each schedule's sources with their health (`Store.source_report`): last success,
+    last error, consecutive failures, articles in the last 7 days, silent since."""
+    from briefing.store import Store
+
+    store = Store.open(workspace)
+    try:
+        for item in report["schedules"]:
+            item["sources"] = [_jsonable(r) for r in store.source_report(item["schedule"], now)]
+    finally:
+        store.close()
+
+
+def _source_line(h: dict[str, Any]) -> str:
+    """One source's health in a line: what a user checks first comes first."""
+    parts = [f"last success {_minute(h['last_success'])}", f"{h['articles_7d']} articles in 7 days"]
+    if not h["articles_7d"] and h.get("silent_since"):
+        parts.append(f"silent since {_minute(h['silent_since'])[:10]}")
+    if h["failures"]:
+        parts.append(f"{h['failures']} failure(s) in a row")
+    if h.get("last_error") and h["status"] != "ok":
+        parts.append(f"last error {_minute(h['last_error_at'])}: {h['last_error']}")
+    return f"{h['source']}: {h['status']} ({', '.join(parts)})"
+
+
+def _minute(value: Any) -> str:
+    """An ISO timestamp (from _jsonable) as 'YYYY-MM-DD HH:MM', or 'never'."""
+    return str(value)[:16].replace("T", " ") if value else "never"
 
 
 def _busy(daemon: dict[str, Any]) -> str:
@@ -323,6 +359,35 @@ def run_daemon(deadline: str, beat: str, once: bool, workspace: Path) -> None:
         daemon.run(on_ready=lambda d: _console(stderr=True).print(
             f"briefing run: {len(d.schedules)} schedule(s) in {d.workspace}; pid {os.getpid()}; "
             "stop with SIGTERM or Ctrl-C, reload schedules with SIGHUP", markup=False))
+
+
+@main.group("sources")
+def sources_group() -> None:
+    """Manage a schedule's sources."""
+
+
+@sources_group.command("import")
+@click.argument("opml_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--schedule", "schedule_name", default=None, metavar="NAME",
+              help="The schedule to add the feeds to (schedules/NAME.toml); needed when there are several.")
+@_workspace_option
+def import_sources(opml_file: Path, schedule_name: str | None, workspace: Path) -> None:
+    """Add the feeds of an OPML file (a feed reader's export) to a schedule as [[sources]]."""
+    from briefing.config import load_schedules
+    from briefing.sources.opml import OpmlError, import_into_schedule
+
+    with _errors():
+        loaded = load_schedules(workspace, [schedule_name] if schedule_name else None)
+        if len(loaded) > 1:
+            raise ConfigError(f"{workspace / 'schedules'} has {len(loaded)} schedules "
+                              f"({', '.join(s.name for s in loaded)}); say which one",
+                              hint="briefing sources import FILE.opml --schedule NAME")
+        try:
+            done = import_into_schedule(opml_file, loaded[0].path)
+        except OpmlError as exc:
+            raise ConfigError(exc.message) from None
+    present = f"; {done.present} already there" if done.present else ""
+    click.echo(f"added {len(done.added)} feed(s) to {done.path}{present}")
 
 
 def _jsonable(row: dict[str, Any]) -> dict[str, Any]:

@@ -112,3 +112,82 @@ def expand_opml(sources: Sequence[Source], workspace: Path) -> tuple[list[Source
             continue
         expanded.extend(feed_sources(source, feeds))
     return expanded, failed
+
+
+# ---------------------------------------------------------------------------- import into a schedule
+
+@dataclass(frozen=True, slots=True)
+class Imported:
+    """What `briefing sources import` did: feeds added and feeds already in the schedule."""
+
+    path: Path
+    added: tuple[OpmlFeed, ...]
+    present: int
+
+
+def import_into_schedule(opml_path: Path, schedule_path: Path) -> Imported:
+    """Append the OPML file's feeds to a schedule file as `[[sources]]` tables.
+
+    Feeds whose address the schedule already has are skipped, so importing twice adds
+    nothing. The file is appended to as text (its comments and layout stay), checked to
+    still load as a schedule, then replaced atomically: an error leaves it untouched.
+    """
+    import tomllib
+
+    from briefing.errors import ConfigError
+
+    feeds = read_opml_file(opml_path)
+    text = schedule_path.read_text(encoding="utf-8")
+    try:
+        existing = tomllib.loads(text).get("sources", [])
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{schedule_path}: not valid TOML: {exc}") from None
+    urls = {str(s.get("feed", "")).strip() for s in existing if isinstance(s, dict)}
+    names = {str(s.get("name", "")) for s in existing if isinstance(s, dict)}
+    added = [f for f in feeds if f.url not in urls]
+    if added:
+        tables = "".join(_source_table(_unique_name(f, names), f.url) for f in added)
+        _replace_checked(schedule_path, text.rstrip("\n") + "\n" + tables)
+    return Imported(path=schedule_path, added=tuple(added), present=len(feeds) - len(added))
+
+
+def _unique_name(feed: OpmlFeed, names: set[str]) -> str:
+    """The outline's title; the host, then a number, is added when the schedule has the name."""
+    name, host = feed.title, urlsplit(feed.url).netloc
+    candidates = [name, f"{name} ({host})", *(f"{name} ({host}) {n}" for n in range(2, 1000))]
+    chosen = next(c for c in candidates if c not in names)
+    names.add(chosen)
+    return chosen
+
+
+def _source_table(name: str, url: str) -> str:
+    """A `[[sources]]` table; JSON string syntax is valid TOML basic string syntax."""
+    import json
+
+    return f"\n[[sources]]\nname = {json.dumps(name, ensure_ascii=False)}\nfeed = {json.dumps(url)}\n"
+
+
+def _replace_checked(path: Path, text: str) -> None:
+    """Write `text` over `path` atomically, after checking it loads as a schedule."""
+    import os
+    import tempfile
+
+    from briefing.config import load_schedule
+    from briefing.errors import ConfigError
+
+    fd, temp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".toml", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp, path.stat().st_mode & 0o777)
+        try:
+            load_schedule(Path(temp))
+        except ConfigError as exc:
+            raise ConfigError(f"{exc.message.replace(temp, str(path))} (with the imported feeds added; "
+                              f"{path} was not changed)", hint=exc.hint) from None
+        os.replace(temp, path)
+    finally:
+        if os.path.exists(temp):
+            os.unlink(temp)
