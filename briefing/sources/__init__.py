@@ -78,7 +78,7 @@ class Policy:
 
     per_host: int = 2
     host_delay: float = 0.2
-    max_in_flight: int = 128
+    max_in_flight: int = 64
 
 
 def collect_all(sources: Sequence[Source], workspace: Path, now: datetime,

@@ -278,25 +278,33 @@ async def entries_to_articles(source: Source, state: FetchState, ctx: Context,
     first = state.first_poll is None
     since = ctx.now - backfill_window(source)
     undated = 0
-    todo: list[tuple[str, Entry]] = []
+    todo: list[tuple[str, Entry, str]] = []
     done: dict[str, str] = {}
     for key, entry in zip(item_keys(entries), entries, strict=True):
-        if state.seen.get(key) == entry.digest:
+        digest = entry.digest
+        if state.seen.get(key) == digest:
             continue
         if first and entry.published is None:
             undated += 1
         too_old = entry.published is not None and entry.published < since
         if first and (too_old or undated > UNDATED_ON_FIRST_POLL):
-            done[key] = entry.digest
+            done[key] = digest
             continue
-        todo.append((key, entry))
-    texts: list[str] = await ctx.run(clean_entries, [(e.text, e.title) for _, e in todo]) if todo else []
-    made = await asyncio.gather(*(_to_article(source, key, entry, text, ctx, result)
-                                  for (key, entry), text in zip(todo, texts, strict=True)))
-    for (key, entry), (article, complete) in zip(todo, made, strict=True):
-        if article is not None:
+        todo.append((key, entry, digest))
+    drafts: list[Article] = await ctx.run(
+        feed_articles, source, [(key, entry) for key, entry, _ in todo], ctx.now) if todo else []
+    wanted = [i for i, (_, entry, _) in enumerate(todo) if _wants_page(source, entry)]
+    pages = await asyncio.gather(*(fetch_article(source, todo[i][1].link, ctx, result) for i in wanted))
+    fetched = dict(zip(wanted, pages, strict=True))
+    for i, ((key, entry, digest), article) in enumerate(zip(todo, drafts, strict=True)):
+        page = fetched.get(i)
+        if page is not None:
+            article = replace(page, id=article.id if not key.startswith("url:") else page.id,
+                              title=entry.title or page.title, published=entry.published or page.published,
+                              author=entry.author or page.author, source=source.name, collected=ctx.now)
+        if article.text or article.title:
             result.articles.append(article)
-        done[key] = entry.digest if complete else "incomplete"
+        done[key] = "incomplete" if i in fetched and page is None else digest
     state.remember(done)
     if first:
         state.first_poll = ctx.now
@@ -309,30 +317,18 @@ def _wants_page(source: Source, entry: Entry) -> bool:
     return bool(entry.link) and len(entry.text) < TEASER_CHARS
 
 
-def clean_entries(pairs: list[tuple[str, str]]) -> list[str]:
-    """clean_text over a feed's new items in one call: it is CPU work (about 1 ms an item),
-    so it runs in the parse pool, one round trip per feed rather than one per item."""
-    return [clean_text(text, title) if text else "" for text, title in pairs]
-
-
-async def _to_article(source: Source, key: str, entry: Entry, text: str, ctx: Context,
-                      result: Collected) -> tuple[Article | None, bool]:
-    """The entry (its feed text cleaned) as an Article, and whether it is complete (its
-    page, when wanted, was read)."""
-    art = Article(id=key_to_id(key, source, entry), url=canonical_url(entry.link) if entry.link else "",
-                  source=source.name, title=entry.title, text=text, published=entry.published,
-                  collected=ctx.now, fingerprint=fingerprint(text), author=entry.author)
-    complete = True
-    if _wants_page(source, entry):
-        page = await fetch_article(source, entry.link, ctx, result)
-        complete = page is not None
-        if page is not None:
-            art = replace(page, id=art.id if not key.startswith("url:") else page.id,
-                          title=entry.title or page.title, published=entry.published or page.published,
-                          author=entry.author or page.author, source=source.name, collected=ctx.now)
-    if not art.text and not art.title:
-        return None, complete
-    return art, complete
+def feed_articles(source: Source, items: list[tuple[str, Entry]], now: datetime) -> list[Article]:
+    """Each new or changed item as an Article from its feed text (cleaned, fingerprinted,
+    canonical link, id). CPU work, about 1 ms an item, so it runs in the parse pool, in
+    one round trip per feed; a teaser's article page replaces the text afterwards."""
+    articles = []
+    for key, entry in items:
+        text = clean_text(entry.text, entry.title) if entry.text else ""
+        articles.append(Article(
+            id=key_to_id(key, source, entry), url=canonical_url(entry.link) if entry.link else "",
+            source=source.name, title=entry.title, text=text, published=entry.published, collected=now,
+            fingerprint=fingerprint(text), author=entry.author))
+    return articles
 
 
 async def fetch_article(source: Source, url: str, ctx: Context, result: Collected) -> Article | None:
