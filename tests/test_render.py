@@ -453,3 +453,54 @@ def test_headings_never_skip_a_level(env) -> None:  # type: ignore[no-untyped-de
     levels = heading_levels(html)
     assert levels[0] == 1 and levels.count(1) == 1
     assert all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False)), levels
+
+
+# --- the demo edition, as readers get it -------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Edition, str, bytes]:
+    """The demo edition (a dry run over samples/demo), its archived HTML and its PDF."""
+    import shutil
+
+    from briefing.config import load_schedule
+    from briefing.pipeline import build
+
+    repo = BUILTIN_TEMPLATES.parent
+    ws = tmp_path_factory.mktemp("demo-render")
+    shutil.copytree(repo / "samples" / "demo", ws / "samples" / "demo")
+    (ws / "schedules").mkdir()
+    shutil.copy(repo / "schedules" / "demo.toml", ws / "schedules" / "demo.toml")
+    result = build(load_schedule(ws / "schedules" / "demo.toml"), ws,
+                   datetime(2026, 11, 23, 6, 30, tzinfo=UTC), dry_run=True)
+    assert result.edition is not None and len(result.edition.incidents) >= 4
+    html = render_html(result.edition, make_environment(ws), archive_root="../../../")
+    return result.edition, html, render_pdf(html, title=result.edition.title)
+
+
+def test_demo_pdf_titles_in_order_bookmarks_and_links(demo: tuple[Edition, str, bytes]) -> None:
+    edition, _, pdf = demo
+    reader = PdfReader(io.BytesIO(pdf))
+    text = re.sub(r"\s+", " ", " ".join(p.extract_text() for p in reader.pages))
+    heads = [re.sub(r"\s+", " ", i.title)[:25] for i in edition.incidents]
+    bodies = [text.rfind(h) for h in heads]
+    assert all(b >= 0 for b in bodies) and bodies == sorted(bodies), bodies
+    assert _outline_titles(reader)[:len(heads)] == [i.title for i in edition.incidents]
+    annots = [a.get_object() for a in reader.pages[0].get("/Annots", [])]
+    dests = [str(a["/Dest"]) for a in annots if "/Dest" in a]
+    assert len(set(dests)) == len(edition.incidents)
+    for dest in dests:
+        page = reader.get_destination_page_number(reader.named_destinations[dest])
+        assert page < len(reader.pages)
+
+
+def test_demo_html_is_inert_and_its_anchors_resolve(demo: tuple[Edition, str, bytes]) -> None:
+    _, html, _ = demo
+    tags = _parse(html)
+    assert "script" not in {t for t, _ in tags}
+    assert not [k for _, a in tags for k in a if k.lower().startswith("on")]
+    assert not [a["src"] for _, a in tags if a.get("src")]  # nothing embedded from anywhere
+    ids = {a["id"] for _, a in tags if a.get("id")}
+    local = [str(a["href"])[1:] for t, a in tags if t == "a" and str(a.get("href", "")).startswith("#")]
+    assert local and set(local) <= ids
+    assert 'href="../../../index.html"' in html
