@@ -167,3 +167,15 @@ def test_sources_import_errors_name_the_file_and_exit_2(tmp_path: Path) -> None:
     code, out = cli("sources", "import", str(tmp_path / "feeds.opml"), "--schedule", "other",
                     "--workspace", str(ws))
     assert code == 0 and "added 3 feed(s)" in out and "other.toml" in out, out
+
+
+def test_second_collect_saves_only_the_changed_item_as_an_update(server: WebServer, tmp_path: Path) -> None:
+    now = datetime.now(UTC)
+    server.routes["/changing.xml"] = Reply(body=rss("science", now))
+    ws = workspace(tmp_path, source("Changing", server.url("/changing.xml")))
+    code, out = cli("collect", "--json", "--workspace", str(ws))
+    assert code == 0 and json.loads(out)[0]["new"] == 2, out
+    edited = rss("science", now).replace(b"The botanists said", b"The park rangers said")
+    server.routes["/changing.xml"] = Reply(body=edited)
+    code, out = cli("collect", "--json", "--workspace", str(ws))
+    assert code == 0 and (json.loads(out)[0]["new"], json.loads(out)[0]["updated"]) == (0, 1), out
