@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-__all__ = ["ALGORITHMS", "StemmedText", "sumy_scores"]
+__all__ = ["ALGORITHMS", "StemmedText", "stem", "stop_words", "sumy_scores"]
 
 ALGORITHMS = ("lexrank", "textrank", "lsa", "luhn", "sumbasic", "kl")
 _KL_LIMIT = 80  # KL is cubic; it rates only the best candidates by the cheap score.
@@ -47,6 +47,16 @@ def _stop_words() -> frozenset[str]:
 @lru_cache(maxsize=200_000)
 def _stem(word: str) -> str:
     return str(_stemmer()(word))
+
+
+def stem(word: str) -> str:
+    """sumy's English stem of a lower-cased word (cached): one notion of "same word"."""
+    return _stem(word)
+
+
+def stop_words() -> frozenset[str]:
+    """sumy's English stop words, lower-cased."""
+    return _stop_words()
 
 
 @lru_cache(maxsize=1)

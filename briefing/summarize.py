@@ -30,16 +30,17 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import sparse
 
-from briefing.candidates import Candidate, candidates
+from briefing.candidates import Candidate, candidates, words_of
+from briefing.facts import fact_keys, referents, shares_fact
 from briefing.models import Article, Incident, Summary, SummarySentence
-from briefing.salience import StemmedText, sumy_scores
+from briefing.salience import StemmedText, stem, stop_words, sumy_scores
 
 __all__ = ["headline", "summarize"]
 
 _POOL = 200  # candidates that reach the sumy pass
 _DUPLICATE = 0.72  # cosine of stem sets above which two sentences say the same thing
 _REDUNDANT = 0.4  # cosine to an already chosen sentence above which a candidate is skipped
-_SAME_FIGURE = 0.3  # ... or above which, when both give the same figure
+_SAME_FIGURE = 0.3  # ... or above which, when both give the same small count (briefing.facts)
 _SEEN = 0.6  # cosine to a delivered sentence above which a candidate is not new
 _W_SUMY, _W_POSITION, _W_SUPPORT, _W_CENTROID = 1.0, 2.0, 0.5, 1.0
 _W_RECENT = 2.0  # later articles carry the current state of a developing story
@@ -59,7 +60,8 @@ class _Pool:
     stemmed: StemmedText
     unit: sparse.csr_matrix  # L2-normalised binary stem vectors
     new: np.ndarray  # True where no delivered sentence says the same
-    numbers: list[frozenset[str]] = field(default_factory=list)
+    facts: list[frozenset[str]] = field(default_factory=list)  # see briefing.facts
+    referents: frozenset[str] = frozenset()
 
 
 def _articles(subject: Incident | Sequence[Article]) -> tuple[list[Article], Incident | None]:
@@ -99,21 +101,6 @@ def _doc_support(stemmed: StemmedText, items: Sequence[Candidate]) -> np.ndarray
     lengths = np.asarray(binary.sum(axis=1)).ravel()
     lengths[lengths == 0] = 1.0
     return np.asarray(binary @ df).ravel() / lengths
-
-
-_FIGURE = re.compile(
-    r"\b(?:\d[\d,.]*\d|\d|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
-    r"|dozen|hundred|thousand|million|billion)\b",
-    re.IGNORECASE,
-)
-_NOT_FIGURES = frozenset({"one"})
-_YEAR = re.compile(r"(?:19|20)\d\d")  # years date a fact; they do not identify it
-
-
-def _figures(text: str) -> frozenset[str]:
-    """The numbers a sentence states: the strongest sign that two sentences agree."""
-    found = {m.group(0).lower().replace(",", "") for m in _FIGURE.finditer(text)}
-    return frozenset(f for f in found - _NOT_FIGURES if not _YEAR.fullmatch(f))
 
 
 def _recency(items: Sequence[Candidate]) -> np.ndarray:
@@ -227,6 +214,21 @@ def _concepts(pool: _Pool) -> tuple[sparse.csr_matrix, np.ndarray]:
     return matrix, weights
 
 
+def _repeats(pool: _Pool, best: int, similarity: np.ndarray) -> np.ndarray:
+    """Where a candidate states a fact of `best` again, in whatever words.
+
+    Why beyond the similarity cap: outlets paraphrase ("A farmer died" / "A breached
+    dike has cost a farmer his life"; "about 260 people were evacuated" / "Around 260
+    residents were moved"), and such pairs share few words but a figure or an event.
+    """
+    keys = pool.facts[best]
+    if not keys:
+        return np.zeros(len(pool.items), dtype=bool)
+    similar = similarity > _SAME_FIGURE
+    common = pool.referents
+    return np.array([shares_fact(k, keys, s, common) for k, s in zip(pool.facts, similar, strict=True)])
+
+
 def _select(pool: _Pool, relevance: np.ndarray, words: int) -> list[int]:
     """Greedy budgeted selection: new concept weight plus relevance, per word.
 
@@ -248,9 +250,10 @@ def _select(pool: _Pool, relevance: np.ndarray, words: int) -> list[int]:
             fits &= leads  # the summary opens with an article's lead
         if not fits.any():
             break
-        gain = (_CONCEPT_WEIGHT * 10 * (concepts @ weights) / total + _RELEVANCE_WEIGHT * relevance) / cost
-        if not chosen:  # the opening sentence: the most relevant lead, whatever its length
-            gain = relevance.copy()
+        value = _CONCEPT_WEIGHT * 10 * (concepts @ weights) / total + _RELEVANCE_WEIGHT * relevance
+        # The opening sentence is the lead worth most, whatever its length: of two
+        # leads reporting the same death, the one that also gives the evacuations.
+        gain = value / cost if chosen else value
         gain = np.where(fits, gain, -np.inf)
         best = int(np.argmax(gain))
         if gain[best] <= 0:
@@ -260,11 +263,7 @@ def _select(pool: _Pool, relevance: np.ndarray, words: int) -> list[int]:
         weights[concepts[best].indices] = 0.0
         similarity = (pool.unit @ pool.unit[best].T).toarray().ravel()
         available &= similarity <= _REDUNDANT
-        if pool.numbers[best]:
-            # The same figure in similar words is the same fact ("About 2,400 dockworkers
-            # walked off" / "Around 2,400 members began a strike").
-            same_figure = np.array([bool(n & pool.numbers[best]) for n in pool.numbers])
-            available &= ~(same_figure & (similarity > _SAME_FIGURE))
+        available &= ~_repeats(pool, best, similarity)
         available[best] = False
     return chosen
 
@@ -299,7 +298,9 @@ def summarize(
     unit = _unit_rows(stemmed.counts)
     keep = _merge_near_duplicates(items, unit)
     items, stemmed, unit = [items[i] for i in keep], stemmed.take(keep), unit[keep]
-    pool = _Pool(items, stemmed, unit, _novel(stemmed, seen), [_figures(c.text) for c in items])
+    facts = [fact_keys(words_of(c.text), stem, stop_words()) for c in items]
+    common = referents(facts, [c.article_id for c in items])
+    pool = _Pool(items, stemmed, unit, _novel(stemmed, seen), facts, common)
     relevance = _relevance(pool, algorithm, fresh, bool(seen))
     picked = _select(pool, relevance, words)  # the first is a lead: it opens the summary
     chosen = picked[:1] + sorted(picked[1:], key=lambda i: (items[i].article_rank, items[i].position))
