@@ -25,9 +25,10 @@ from briefing.models import Article
 
 __all__ = ["Candidate", "candidates", "strip_dateline", "words_of"]
 
-# "SEOUL, Jan. 28 (Yonhap) -- ", "WASHINGTON (Reuters) - ", "LONDON — ", "(AP) — ".
+# "SEOUL, Jan. 28 (Yonhap) -- ", "WASHINGTON (Reuters) - ", "LONDON — ", "(AP) — ",
+# "SANTARÉM, Portugal, Nov. 18 (Meridian Wire) — " (accented capitals are capitals).
 _DATELINE = re.compile(
-    r"^(?:[A-Z][A-Z.'\-]+(?:[ ,/]+[A-Z][A-Za-z.'\-]*){0,5}"
+    r"^(?:[A-ZÀ-ÖØ-Þ][A-ZÀ-ÖØ-Þ.'\-]+(?:[ ,/]+[A-ZÀ-ÖØ-Þ][A-Za-zÀ-ÖØ-öø-ÿ.'\-]*){0,5}"
     r"(?:,? (?:[A-Z][a-z]{2,8}\.?|\d{1,2}) \d{1,2}(?:, \d{4})?)?\s*)?"
     r"(?:\((?:[A-Za-z][\w .&/-]{0,30})\)\s*)?"
     r"(?:--|[—–-])\s+(?=\S)"

@@ -160,6 +160,8 @@ def test_dateline_stripped_but_sentence_kept() -> None:
         "North Korea fired a missile."
     )
     assert strip_dateline("WASHINGTON (Reuters) - The talks ended.") == "The talks ended."
+    accented = "SANTARÉM, Portugal, Nov. 18 (Meridian Wire) — The river rose."
+    assert strip_dateline(accented) == "The river rose."
 
 
 def test_opens_with_a_lead_then_follows_article_time_and_position() -> None:
