@@ -105,14 +105,15 @@ def rouge(system: str, refs: Sequence[str], stem: bool) -> tuple[float, float]:
     return r1 / len(refs), r2 / len(refs)
 
 
-def quality(systems: dict[str, Callable[[Sequence[Article], int], str]]) -> None:
+def quality(systems: dict[str, Callable[[Sequence[Article], int], str]], words: int = WORDS) -> None:
+    """ROUGE recall of each system at `words` words (250 is the 2011 task's length)."""
     topics = [load_topic(t) for t in range(10)]
-    print(f"MultiLing 2011 English, {len(topics)} topics, {WORDS} words, recall")
+    print(f"MultiLing 2011 English, {len(topics)} topics, {words} words, recall")
     print(f"{'system':<16}{'R-1':>8}{'R-2':>8}{'R-1 stem':>10}{'R-2 stem':>10}")
     for name, system in systems.items():
         totals = [0.0, 0.0, 0.0, 0.0]
         for articles, refs in topics:
-            summary = system(articles, WORDS)
+            summary = system(articles, words)
             plain, stemmed = rouge(summary, refs, False), rouge(summary, refs, True)
             for k, v in enumerate(plain + stemmed):
                 totals[k] += v / len(topics)
@@ -183,6 +184,9 @@ def main() -> int:
     parser.add_argument("--no-baselines", action="store_true", help="our system only")
     parser.add_argument("--algorithm", default="lexrank", help="sumy algorithm to rate with")
     parser.add_argument(
+        "--words", type=int, default=WORDS, help="summary length (100: like the held-out newswire task)"
+    )
+    parser.add_argument(
         "--baseline-limit", type=int, default=1000, help="largest incident to time plain LexRank on"
     )
     args = parser.parse_args()
@@ -195,7 +199,7 @@ def main() -> int:
     if not args.no_baselines:
         systems["sumy LexRank"] = plain_sumy("lexrank")
         systems["sumy TextRank"] = plain_sumy("textrank")
-    quality(systems)
+    quality(systems, args.words)
     if not args.no_speed:
         speed((200, 800, 2000), args.baseline_limit)
     return 0
