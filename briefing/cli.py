@@ -78,10 +78,12 @@ def _now() -> datetime:
 @click.option("--no-collect", is_flag=True, help="Build from what is already collected.")
 @click.option("--email/--no-email", default=None,
               help="Mail the new edition to the schedule's [email] recipients (default: the schedule's).")
+@click.option("--explain", is_flag=True,
+              help="Print why articles were grouped into each incident and why it ranks where it does.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @_workspace_option
 def build(schedules: tuple[str, ...], day: datetime | None, dry_run: bool, no_collect: bool,
-          email: bool | None, as_json: bool, workspace: Path) -> None:
+          email: bool | None, explain: bool, as_json: bool, workspace: Path) -> None:
     """Build today's edition of each schedule (all schedules when none is named)."""
     from briefing.config import load_schedules
     from briefing.pipeline import BuildResult, require_sources
@@ -92,6 +94,7 @@ def build(schedules: tuple[str, ...], day: datetime | None, dry_run: bool, no_co
         for schedule in loaded:
             require_sources(schedule)
         results: list[BuildResult] = []
+        failed: list[str] = []
         for schedule in loaded:
             with _progress(f"{schedule.name}", quiet=as_json) as on_stage:
                 try:
@@ -101,13 +104,29 @@ def build(schedules: tuple[str, ...], day: datetime | None, dry_run: bool, no_co
                         email=email))
                 except ConfigError:
                     raise
-                except BriefingError as exc:
-                    results.append(BuildResult(schedule=schedule.name, status="empty",
-                                               message=f"failed: {exc.message}"))
+                except BriefingError as exc:  # this schedule failed; the others still build
+                    failed.append(schedule.name)
                     _console(stderr=True).print(f"error: {schedule.name}: {exc.message}", markup=False)
-                    sys.exit(EXIT_FAILED)
+        if explain and not as_json:
+            _explain(results)
         _report_builds(results, as_json)
-        sys.exit(_build_exit_code(results, {s.name: len(s.sources) for s in loaded}))
+        code = _build_exit_code(results, {s.name: len(s.sources) for s in loaded})
+        sys.exit(EXIT_FAILED if failed else code)
+
+
+def _explain(results: list[Any]) -> None:
+    """`--explain`: the evidence that joined each incident's articles, and its rank reasons."""
+    console = _console()
+    for r in results:
+        for number, incident in enumerate(r.edition.incidents if r.edition else (), start=1):
+            console.print(f"{number}. {incident.title} [{incident.status}, score {incident.score}]",
+                          markup=False, soft_wrap=True)
+            for art in incident.articles:
+                console.print(f"     - {art.source}: {art.title}", markup=False, soft_wrap=True)
+            for line in incident.evidence:
+                console.print(f"     why grouped: {line}", markup=False, soft_wrap=True)
+            for line in incident.reasons:
+                console.print(f"     rank: {line}", markup=False, soft_wrap=True)
 
 
 def _build_exit_code(results: list[Any], source_counts: dict[str, int]) -> int:

@@ -262,3 +262,10 @@ def test_processes_opening_a_new_state_at_once_all_succeed(tmp_path: Path) -> No
     for proc in procs:
         proc.join(60)
     assert [p.exitcode for p in procs] == [0, 0, 0, 0]
+
+
+def test_explain_prints_why_articles_were_grouped(demo_workspace: Path) -> None:
+    result = CliRunner().invoke(main, ["build", "--dry-run", "--explain", "--workspace", str(demo_workspace)])
+    assert result.exit_code == 0, result.output
+    assert "why grouped:" in result.output and "rank:" in result.output
+    assert "Brannock" in result.output
