@@ -6,11 +6,12 @@ the publisher. Concretely:
 
 * only http and https; redirects are followed here (at most 5), and every hop is
   checked again, so a public feed cannot bounce us onto the intranet;
-* the host name is resolved first and refused when any address is loopback, private,
-  link-local (cloud metadata lives there), multicast or otherwise not global, unless
-  the source says ``allow_private = true``; the request then goes to the address
-  that was checked (the name is kept for the Host header and TLS), so a DNS answer
-  that changes between check and connect does not help an attacker;
+* a host is refused when any of its addresses is loopback, private, link-local (cloud
+  metadata lives there), multicast or otherwise not global, unless the source says
+  ``allow_private = true``; netguard.py checks this where the socket is opened, on
+  the addresses it then connects to, so a DNS answer that changes between check and
+  connect does not help an attacker, while URLs keep their host names (connection
+  pooling, SNI and certificate checks stay per name);
 * one deadline covers the whole request, not each read, so a server trickling a
   byte a second is cut off;
 * the body is decompressed here in bounded steps, and reading stops at the cap on
@@ -22,9 +23,8 @@ from __future__ import annotations
 
 import asyncio
 import codecs
-import ipaddress
 import re
-import socket
+import ssl
 import sys
 import zlib
 from collections.abc import Iterator
@@ -38,6 +38,7 @@ import httpx
 
 from briefing import __version__
 from briefing.errors import SourceError
+from briefing.netguard import AddressRefused, Resolver, guarded_client, system_resolve
 
 PROJECT_URL = "https://github.com/briefing-news/briefing"
 USER_AGENT = f"briefing/{__version__} (+{PROJECT_URL})"
@@ -46,7 +47,6 @@ DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 MAX_REDIRECTS = 5
 _STEP = 64 * 1024  # decompression step: the most memory one step can add
 _REDIRECTS = {301, 302, 303, 307, 308}
-_METADATA = {ipaddress.ip_address("100.100.100.200"), ipaddress.ip_address("fd00:ec2::254")}
 
 
 def _remember_missing_sniffio() -> None:
@@ -128,27 +128,40 @@ class _HostSlots:
 
 @dataclass(slots=True)
 class Fetcher:
-    """A shared client for one collection run: connection pool and per-host politeness."""
+    """A shared client for one collection run: connection pools and per-host politeness.
+
+    One client per address policy (made when first needed), because the policy is
+    checked when a connection opens: a pooled connection must only ever serve sources
+    with the policy it was checked under. `resolve` and `verify` let tests send made-up
+    names to a local server with a test CA; by default the system's DNS and CAs are used.
+    """
 
     per_host: int = 2
     host_delay: float = 0.2
     max_in_flight: int = 64
-    _client: httpx.AsyncClient | None = None
+    resolve: Resolver = system_resolve
+    verify: ssl.SSLContext | None = None
+    _clients: dict[bool, httpx.AsyncClient] = field(default_factory=dict)
     _hosts: dict[str, _HostSlots] = field(default_factory=dict)
     _global: asyncio.Semaphore | None = None
 
     async def __aenter__(self) -> Fetcher:
-        # Few idle connections: httpcore checks every idle connection (a poll() each) for
-        # every request it places, so 128 idle ones made 500 feeds cost 2x the CPU.
-        limits = httpx.Limits(max_connections=self.max_in_flight * 2, max_keepalive_connections=32)
-        self._client = httpx.AsyncClient(follow_redirects=False, trust_env=False, limits=limits,
-                                         timeout=httpx.Timeout(DEFAULT_DEADLINE))
         self._global = asyncio.Semaphore(self.max_in_flight)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        if self._client is not None:
-            await self._client.aclose()
+        for client in self._clients.values():
+            await client.aclose()
+        self._clients.clear()
+
+    def _client(self, allow_private: bool) -> httpx.AsyncClient:
+        if allow_private not in self._clients:
+            # Few idle connections: httpcore checks every idle connection (a poll() each) for
+            # every request it places, so 128 idle ones made 500 feeds cost 2x the CPU.
+            limits = httpx.Limits(max_connections=self.max_in_flight * 2, max_keepalive_connections=32)
+            self._clients[allow_private] = guarded_client(allow_private, limits, DEFAULT_DEADLINE,
+                                                          self.resolve, self.verify)
+        return self._clients[allow_private]
 
     async def get(self, url: str, options: FetchOptions, *, etag: str | None = None,
                   last_modified: str | None = None) -> Response:
@@ -172,16 +185,16 @@ class Fetcher:
 
     async def _hop(self, url: str, options: FetchOptions, etag: str | None,
                    last_modified: str | None) -> Response:
-        parts = check_url(url)
-        host = parts.hostname or ""
-        address = await resolve_checked(host, parts.port, options.allow_private)
+        host = check_url(url).hostname or ""
         assert self._global is not None
         slots = self._slots(host)
         await slots.semaphore.acquire()  # the host's slot first: waiting for it holds nothing else
         try:
             async with self._global:
                 async with asyncio.timeout(options.deadline):
-                    return await self._send(url, address, options, etag, last_modified)
+                    return await self._send(url, options, etag, last_modified)
+        except AddressRefused as exc:
+            raise FetchError(str(exc), kind="blocked") from None
         except TimeoutError:
             raise FetchError(f"no complete answer from {host} within {options.deadline:g} s "
                              "(the per-request deadline)") from None
@@ -195,20 +208,16 @@ class Fetcher:
             self._hosts[host] = _HostSlots(asyncio.Semaphore(self.per_host), self.host_delay)
         return self._hosts[host]
 
-    async def _send(self, url: str, address: str, options: FetchOptions, etag: str | None,
+    async def _send(self, url: str, options: FetchOptions, etag: str | None,
                     last_modified: str | None) -> Response:
-        assert self._client is not None
-        parts = urlsplit(url)
-        pinned = httpx.URL(url).copy_with(host=address)
-        headers = {"Host": parts.netloc.rsplit("@", 1)[-1], "User-Agent": options.user_agent,
-                   "Accept": options.accept, "Accept-Encoding": "gzip, deflate"}
+        client = self._client(options.allow_private)
+        headers = {"User-Agent": options.user_agent, "Accept": options.accept,
+                   "Accept-Encoding": "gzip, deflate"}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        extensions = {"sni_hostname": parts.hostname} if parts.scheme == "https" else {}
-        request = self._client.build_request("GET", pinned, headers=headers, extensions=extensions)
-        stream = await self._client.send(request, stream=True)
+        stream = await client.send(client.build_request("GET", url, headers=headers), stream=True)
         try:
             body = b""
             if stream.status_code in (200, 203):
@@ -226,42 +235,6 @@ def check_url(url: str) -> Any:
     if not parts.hostname:
         raise FetchError(f"{url!r} has no host name", kind="blocked")
     return parts
-
-
-def address_problem(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
-    """Why an address is off limits, or None for an ordinary public address."""
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    if ip in _METADATA or str(ip) == "169.254.169.254":
-        return "a cloud metadata address"
-    for attr, label in (("is_loopback", "a loopback"), ("is_link_local", "a link-local"),
-                        ("is_multicast", "a multicast"), ("is_private", "a private"),
-                        ("is_unspecified", "an unspecified"), ("is_reserved", "a reserved")):
-        if getattr(ip, attr):
-            return f"{label} address"
-    return None if ip.is_global else "a non-public address"
-
-
-async def resolve_checked(host: str, port: int | None, allow_private: bool) -> str:
-    """Resolve `host` and refuse non-public addresses unless allowed; returns the address to use."""
-    try:
-        infos = await asyncio.get_running_loop().getaddrinfo(host, port or 443, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as exc:
-        raise FetchError(f"cannot resolve host {host!r}: {exc}") from None
-    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
-    if not addresses:
-        raise FetchError(f"host {host!r} has no address")
-    for address in addresses:
-        why = address_problem(ipaddress.ip_address(address.split("%")[0]))
-        if why == "a cloud metadata address":  # no feed lives there; never, even with allow_private
-            raise FetchError(f"{host} resolves to {address}, {why}; refused, no request sent",
-                             kind="blocked")
-        if why and not allow_private:
-            raise FetchError(
-                f"{host} resolves to {address}, {why}; refused, no request sent "
-                "(set allow_private = true on this source if it really is on your network)",
-                kind="blocked")
-    return addresses[0]
 
 
 class _Decoder:

@@ -14,8 +14,9 @@ import pytest
 from webserver import Reply, Request, WebServer
 
 from briefing import __version__
-from briefing.fetch import PROJECT_URL, address_problem, decode_text, retry_after
+from briefing.fetch import PROJECT_URL, decode_text, retry_after
 from briefing.models import Source
+from briefing.netguard import address_problem
 from briefing.sources import Collected, Policy, collect_all
 
 FIXTURES = Path(__file__).parent / "fixtures" / "web"
