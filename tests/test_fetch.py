@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import resource
+import ssl
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -11,12 +13,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+import trustme
 from webserver import Reply, Request, WebServer
 
 from briefing import __version__
-from briefing.fetch import PROJECT_URL, decode_text, retry_after
+from briefing.fetch import PROJECT_URL, Fetcher, FetchError, FetchOptions, Response, decode_text, retry_after
 from briefing.models import Source
-from briefing.netguard import address_problem
+from briefing.netguard import address_problem, system_resolve
 from briefing.sources import Collected, Policy, collect_all
 
 FIXTURES = Path(__file__).parent / "fixtures" / "web"
@@ -203,3 +206,100 @@ def test_project_url_is_the_one_pyproject_declares() -> None:
 
     pyproject = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text())
     assert pyproject["project"]["urls"]["Homepage"] == PROJECT_URL
+
+
+# ------------------------------------------------------- the address policy at connect time
+
+class TlsServer(WebServer):
+    """The same real server behind TLS, counting connections and the names clients ask for (SNI)."""
+
+    def __init__(self, context: ssl.SSLContext) -> None:
+        super().__init__()
+        self.context = context
+        self.connections = 0
+        self.names: list[str | None] = []
+        context.sni_callback = lambda _sock, name, _ctx: self.names.append(name)
+
+    async def _listen(self) -> None:
+        for host in self.hosts:
+            server = await asyncio.start_server(self._count, host, 0, ssl=self.context)
+            self.ports[host] = server.sockets[0].getsockname()[1]
+            self._servers.append(server)
+
+    async def _count(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        await self._serve(reader, writer)
+
+
+async def to_localhost(host: str, port: int) -> list[str]:
+    """A resolver for made-up names: everything under .test is 127.0.0.1."""
+    return ["127.0.0.1"] if host.endswith(".test") else await system_resolve(host, port)
+
+
+def fetch(fetcher: Fetcher, urls: list[str], *options: FetchOptions) -> list[Response | FetchError]:
+    """GET each URL in turn through one Fetcher (its pools live for the whole call), with the
+    matching options (the last ones repeat); errors are returned, not raised."""
+    async def go() -> list[Response | FetchError]:
+        found: list[Response | FetchError] = []
+        async with fetcher:
+            for i, url in enumerate(urls):
+                found.append(await get(url, options[min(i, len(options) - 1)]))
+        return found
+
+    async def get(url: str, options: FetchOptions) -> Response | FetchError:
+        try:
+            return await fetcher.get(url, options)
+        except FetchError as exc:
+            return exc
+    return asyncio.run(go())
+
+
+def test_two_names_on_one_address_never_share_a_tls_connection() -> None:
+    ca = trustme.CA()
+    served = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("a.test", "b.test").configure_cert(served)
+    trusted = ssl.create_default_context()
+    ca.configure_trust(trusted)
+    web = TlsServer(served)
+    web.start()
+    try:
+        web.routes["/x"] = Reply(body=b"hi")
+        port = web.ports["127.0.0.1"]
+        names = ["a.test", "a.test", "b.test", "b.test", "c.test"]  # c.test: not on the certificate
+        got = fetch(Fetcher(host_delay=0.0, resolve=to_localhost, verify=trusted),
+                    [f"https://{n}:{port}/x" for n in names], FetchOptions(allow_private=True, deadline=5))
+    finally:
+        web.stop()
+    assert [r.body for r in got[:4] if isinstance(r, Response)] == [b"hi"] * 4
+    assert isinstance(got[4], FetchError) and "certificate" in str(got[4])  # not a.test's connection
+    assert web.names == ["a.test", "b.test", "c.test"]  # a TLS handshake per name, each reused
+    assert web.connections == 2  # c.test's handshake failed at the client: no HTTP on it
+    assert [r.headers["host"].split(":")[0] for r in web.requests] == names[:4]
+
+
+def test_a_name_resolving_to_a_private_address_is_refused_at_connect_time(server: WebServer) -> None:
+    before = len(server.requests)
+    port = server.ports["127.0.0.1"]
+
+    async def mixed(host: str, port: int) -> list[str]:
+        return ["93.184.216.34", "127.0.0.1"]  # one public answer does not excuse the other
+
+    fetcher = Fetcher(host_delay=0.0, resolve=to_localhost)
+    got = fetch(fetcher, [f"http://intranet.test:{port}/good.xml"], FetchOptions(deadline=5))
+    got += fetch(Fetcher(resolve=mixed), [f"http://rebind.test:{port}/good.xml"], FetchOptions(deadline=5))
+    for error, name in zip(got, ["intranet.test", "rebind.test"], strict=True):
+        assert isinstance(error, FetchError) and error.kind == "blocked", error
+        assert f"{name} resolves to 127.0.0.1, a loopback address" in str(error)
+        assert "allow_private" in str(error)
+    assert len(server.requests) == before
+
+
+def test_a_connection_opened_under_allow_private_is_not_reused_without_it(server: WebServer) -> None:
+    before = len(server.requests)
+    url = server.url("/good.xml")
+    fetcher = Fetcher(host_delay=0.0)
+    allowed, refused = fetch(fetcher, [url, url], FetchOptions(allow_private=True, deadline=5),
+                             FetchOptions(deadline=5))
+    assert isinstance(allowed, Response) and allowed.status == 200
+    assert isinstance(refused, FetchError) and refused.kind == "blocked"
+    assert len(server.requests) == before + 1
