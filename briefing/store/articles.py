@@ -1,0 +1,171 @@
+"""Articles, editions and incidents: the build's reads, and the commit that consumes.
+
+The rule that keeps articles safe lives here: an article is consumed only by
+`commit_edition`, in the same transaction that records the edition, and only after the
+edition's files are in the archive. Until then every build sees it as pending again.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import Connection, insert, or_, select, update
+
+from briefing.models import Article, Edition, Incident
+from briefing.store.core import StoreBase
+from briefing.store.deliveries import queued_delivery
+from briefing.store.schema import articles, deliveries, editions, incidents
+
+
+@dataclass(frozen=True, slots=True)
+class OpenIncident:
+    """An incident of an earlier edition still open to new articles, with its articles."""
+
+    id: str
+    title: str
+    first_seen: datetime
+    updated: datetime
+    articles: tuple[Article, ...]
+    delivered: tuple[str, ...]
+
+
+
+class ArticlesMixin(StoreBase):
+    """What a build reads (pending articles, open incidents, editions) and commits."""
+
+    def pending_articles(self, schedule: str) -> list[Article]:
+        """Articles not yet in a committed edition, or changed since the one that had them."""
+        query = select(articles).where(
+            articles.c.schedule == schedule,
+            or_(articles.c.consumed_fingerprint.is_(None),
+                articles.c.consumed_fingerprint != articles.c.fingerprint),
+        ).order_by(articles.c.published, articles.c.id)
+        with self.engine.connect() as conn:
+            return [_row_article(r) for r in conn.execute(query)]
+
+    def consumed_fingerprints(self, schedule: str, ids: Sequence[str]) -> dict[str, str | None]:
+        """What each known article looked like when last published (for dry runs)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(articles.c.id, articles.c.consumed_fingerprint).where(
+                articles.c.schedule == schedule, articles.c.id.in_(list(ids))))
+            return {r.id: r.consumed_fingerprint for r in rows}
+
+    # -- incidents ---------------------------------------------------------------
+    def open_incidents(self, schedule: str, now: datetime, quiet_days: int) -> list[OpenIncident]:
+        """Incidents updated within the quiet period, with the articles they already hold."""
+        since = now - timedelta(days=quiet_days)
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(incidents).where(
+                incidents.c.schedule == schedule, incidents.c.updated >= since)).all()
+            result = []
+            for row in rows:
+                arts = conn.execute(select(articles).where(
+                    articles.c.schedule == schedule, articles.c.incident_id == row.id,
+                    articles.c.consumed_fingerprint.is_not(None))).all()
+                result.append(OpenIncident(
+                    id=row.id, title=row.title, first_seen=row.first_seen, updated=row.updated,
+                    articles=tuple(_row_article(a) for a in arts),
+                    delivered=tuple(json.loads(row.delivered or "[]"))))
+            return result
+
+    # -- editions ----------------------------------------------------------------
+    def last_edition(self, schedule: str) -> dict[str, object] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(editions).where(editions.c.schedule == schedule)
+                               .order_by(editions.c.id.desc()).limit(1)).first()
+            return dict(row._mapping) if row else None
+
+    def list_editions(self, schedule: str, limit: int = 10) -> list[dict[str, object]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(editions).where(editions.c.schedule == schedule)
+                                .order_by(editions.c.id.desc()).limit(limit))
+            return [dict(r._mapping) for r in rows]
+
+    def committed_paths(self, schedule: str) -> set[str]:
+        """Edition folders (relative to output/) that a committed edition owns."""
+        with self.engine.connect() as conn:
+            return {r.path for r in conn.execute(
+                select(editions.c.path).where(editions.c.schedule == schedule))}
+
+    def edition_on(self, schedule: str, day: date | None) -> dict[str, object] | None:
+        """The newest committed edition of a schedule on a date (any date when None)."""
+        query = select(editions).where(editions.c.schedule == schedule)
+        if day is not None:
+            query = query.where(editions.c.date == day.isoformat())
+        with self.engine.connect() as conn:
+            row = conn.execute(query.order_by(editions.c.id.desc()).limit(1)).first()
+            return dict(row._mapping) if row else None
+
+    def commit_edition(self, edition: Edition, path: str, now: datetime,
+                       mail_to: Sequence[str] = ()) -> int:
+        """Record a published edition and consume its articles, in one transaction.
+
+        `mail_to` queues the edition's deliveries in the same transaction, so a crash
+        right after publishing cannot leave an edition that nobody will mail.
+        """
+        with self.transaction() as conn:
+            result = conn.execute(insert(editions).values(
+                schedule=edition.schedule, date=edition.date.isoformat(), slug=edition.slug,
+                window_start=edition.window_start, window_end=edition.window_end, created=now,
+                incidents=len(edition.incidents), articles=edition.article_count, path=path,
+            ))
+            edition_id = int(result.inserted_primary_key[0])  # type: ignore[index]
+            row = {"schedule": edition.schedule, "id": edition_id, "path": path,
+                   "date": edition.date.isoformat()}
+            for recipient in dict.fromkeys(mail_to):
+                conn.execute(insert(deliveries).values(**queued_delivery(row, recipient, now)))
+            for incident in edition.incidents:
+                self._record_incident(conn, edition.schedule, incident, now)
+                for art in incident.articles:
+                    for art_id in (art.id, *art.duplicates):
+                        conn.execute(update(articles).where(
+                            articles.c.schedule == edition.schedule, articles.c.id == art_id,
+                        ).values(consumed_fingerprint=articles.c.fingerprint,
+                                 consumed_edition=edition_id, incident_id=incident.id))
+            return edition_id
+
+    def consume_unused(self, schedule: str, ids: Sequence[str], edition_id: int | None) -> None:
+        """Mark articles seen but left out (over max_incidents) so they do not pile up forever."""
+        if not ids:
+            return
+        with self.transaction() as conn:
+            conn.execute(update(articles).where(
+                articles.c.schedule == schedule, articles.c.id.in_(list(ids)),
+            ).values(consumed_fingerprint=articles.c.fingerprint, consumed_edition=edition_id))
+
+    @staticmethod
+    def _record_incident(conn: Connection, schedule: str, incident: Incident, now: datetime) -> None:
+        shown = [s.text for s in incident.summary]
+        row = conn.execute(select(incidents).where(
+            incidents.c.schedule == schedule, incidents.c.id == incident.id)).first()
+        if row is None:
+            conn.execute(insert(incidents).values(
+                schedule=schedule, id=incident.id, title=incident.title,
+                first_seen=incident.first_seen or now, updated=now, editions=1,
+                delivered=json.dumps(shown)))
+        else:
+            delivered = json.loads(row.delivered or "[]")
+            delivered.extend(s for s in shown if s not in delivered)
+            conn.execute(update(incidents).where(
+                incidents.c.schedule == schedule, incidents.c.id == incident.id,
+            ).values(title=incident.title, updated=now, editions=row.editions + 1,
+                     delivered=json.dumps(delivered[-400:])))
+
+
+def _article_values(art: Article, now: datetime) -> dict[str, object]:
+    return {
+        "id": art.id, "source": art.source, "url": art.url, "title": art.title, "text": art.text,
+        "published": art.published, "collected": art.collected or now, "language": art.language,
+        "author": art.author, "fingerprint": art.fingerprint,
+    }
+
+
+def _row_article(row: object) -> Article:
+    r = row._mapping  # type: ignore[attr-defined]
+    return Article(id=r["id"], url=r["url"], source=r["source"], title=r["title"], text=r["text"],
+                   published=r["published"], collected=r["collected"], language=r["language"],
+                   fingerprint=r["fingerprint"], author=r["author"])
+

@@ -1,0 +1,59 @@
+"""The connection to the state: which database, its SQLite settings, and transactions.
+
+Why a module of its own: every job's mixin (articles, health, deliveries, slots) needs
+the same engine and the same `transaction()`; this base class is the one place that
+opens it, so the jobs hold only their queries.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Self
+
+from sqlalchemy import Connection, create_engine, event
+from sqlalchemy.engine import Engine
+
+from briefing.store.schema import create_tables
+
+
+def state_url(workspace: Path) -> str:
+    """`BRIEFING_STATE_URL` if set, else SQLite at output/.state/state.db."""
+    url = os.environ.get("BRIEFING_STATE_URL")
+    if url:
+        return url
+    folder = workspace / "output" / ".state"
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{folder / 'state.db'}"
+
+
+def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+class StoreBase:
+    """The engine and transactions that every part of the `Store` shares."""
+
+    def __init__(self, url: str) -> None:
+        self.engine: Engine = create_engine(url, future=True)
+        if url.startswith("sqlite"):
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        create_tables(self.engine)
+
+    @classmethod
+    def open(cls, workspace: Path) -> Self:
+        return cls(state_url(workspace))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        with self.engine.begin() as conn:
+            yield conn

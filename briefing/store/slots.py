@@ -1,0 +1,93 @@
+"""Edition slots and the daemon's heartbeat: who builds which edition, and who is alive.
+
+A slot row is written before an edition is built, so the daemon, cron and hand builds
+never make the same edition twice; the heartbeat is what `briefing status` reads to
+say whether the daemon runs.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from sqlalchemy import and_, insert, select, update
+
+from briefing.store.core import StoreBase
+from briefing.store.schema import SLOT_DONE, heartbeats, slots
+
+
+class SlotsMixin(StoreBase):
+    """Claim and finish edition slots; write and read heartbeats."""
+
+    def claim_slot(self, schedule: str, slot: datetime, by: str, now: datetime, *,
+                   max_attempts: int | None = 3) -> bool:
+        """Claim (schedule, slot) for building; False when it is done or out of attempts.
+
+        Call it holding the schedule lock (`pipeline.schedule_lock`): claimers keep that lock
+        until they record the outcome, so a row still 'claimed' here belongs to a builder
+        that died, and is taken over. A failed slot is retried until `max_attempts`.
+        """
+        key = and_(slots.c.schedule == schedule, slots.c.slot == slot)
+        with self.transaction() as conn:
+            row = conn.execute(select(slots).where(key)).first()
+            if row is None:
+                conn.execute(insert(slots).values(schedule=schedule, slot=slot, state="claimed",
+                                                  claimed_by=by, claimed_at=now, attempts=1, note=""))
+                return True
+            if row.state in SLOT_DONE or (max_attempts is not None and row.attempts >= max_attempts):
+                return False
+            conn.execute(update(slots).where(key).values(
+                state="claimed", claimed_by=by, claimed_at=now, finished_at=None,
+                attempts=row.attempts + 1, note=""))
+            return True
+
+    def finish_slot(self, schedule: str, slot: datetime, state: str, now: datetime, *,
+                    path: str | None = None, note: str = "", by: str | None = None) -> None:
+        """Record how a slot's build ended (built, skipped or failed).
+
+        With `by`, only while that claimer still holds the claim: the daemon uses this
+        after killing a build at its deadline, which must not overwrite a later claim.
+        A build killed before it could claim leaves no row; then a failed one is added.
+        """
+        key = and_(slots.c.schedule == schedule, slots.c.slot == slot)
+        where = key if by is None else and_(key, slots.c.state == "claimed", slots.c.claimed_by == by)
+        with self.transaction() as conn:
+            done = conn.execute(update(slots).where(where).values(
+                state=state, finished_at=now, edition_path=path, note=note[:2000])).rowcount
+            missing = conn.execute(select(slots.c.state).where(key)).first() is None
+            if done == 0 and by is not None and missing:
+                conn.execute(insert(slots).values(schedule=schedule, slot=slot, state=state, claimed_by=by,
+                                                  claimed_at=now, finished_at=now, attempts=1,
+                                                  note=note[:2000]))
+
+    def slot(self, schedule: str, slot: datetime) -> dict[str, object] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(slots).where(slots.c.schedule == schedule,
+                                                   slots.c.slot == slot)).first()
+            return dict(row._mapping) if row else None
+
+    def list_slots(self, schedule: str, limit: int = 10) -> list[dict[str, object]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(slots).where(slots.c.schedule == schedule)
+                                .order_by(slots.c.slot.desc()).limit(limit))
+            return [dict(r._mapping) for r in rows]
+
+    def beat(self, name: str, *, pid: int, host: str, started: datetime, now: datetime, state: str,
+             info: dict[str, object]) -> None:
+        """Write the daemon's heartbeat: proof of life and its next run times, for `briefing status`."""
+        values = {"pid": pid, "host": host, "started": started, "beat": now, "state": state,
+                  "info": json.dumps(info, default=str)}
+        with self.transaction() as conn:
+            changed = conn.execute(update(heartbeats).where(heartbeats.c.name == name).values(**values))
+            if changed.rowcount == 0:
+                conn.execute(insert(heartbeats).values(name=name, **values))
+
+    def heartbeat(self, name: str = "daemon") -> dict[str, object] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(heartbeats).where(heartbeats.c.name == name)).first()
+        if row is None:
+            return None
+        result = dict(row._mapping)
+        result["info"] = json.loads(str(result["info"]) or "{}")
+        return result
+
