@@ -22,7 +22,7 @@ import signal
 import socket
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 from types import FrameType
@@ -376,9 +376,9 @@ def status_report(workspace: Path, now: datetime) -> dict[str, Any]:
             "schedule": s.name, "title": s.title, "timezone": s.timezone,
             "next_edition": _iso(next_slot(s, now), s),
             "next_collection": jobs.get(f"collect:{s.name}") if daemon["running"] else None,
-            "slots": [_jsonable(r) for r in store.list_slots(s.name, limit=5)],
-            "editions": [_jsonable(e) for e in store.list_editions(s.name, limit=5)],
-            "sources": [_jsonable(h) for h in store.source_health(s.name)],
+            "slots": [jsonable(r) for r in store.list_slots(s.name, limit=5)],
+            "editions": [jsonable(e) for e in store.list_editions(s.name, limit=5)],
+            "sources": [jsonable(h) for h in store.source_health(s.name)],
         } for s in schedules]
     finally:
         store.close()
@@ -403,5 +403,6 @@ def _iso(moment: datetime | None, schedule: Schedule) -> str | None:
     return None if moment is None else moment.astimezone(schedule.tz).isoformat()
 
 
-def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in row.items()}
+def jsonable(row: dict[str, Any]) -> dict[str, Any]:
+    """A state row for `briefing status --json`: dates and times as ISO strings."""
+    return {k: v.isoformat() if isinstance(v, date) else v for k, v in row.items()}
