@@ -22,6 +22,18 @@ Thresholds: centroid cosine 0.13 between full texts, 0.17 when one side has only
 headlines. Headline centroids concentrate a story's few words quickly, so the bar is
 higher (uci-news headlines: F1 0.76 at 0.09, 0.79 at 0.17-0.20, 0.77 at 0.26).
 
+Breadth: a merge carried by one shared term alone ("gas" in gas prices and in Russian
+gas supplies, "SXSW" in every report from the festival) is weaker evidence than the same
+cosine spread over several terms. The evidence's breadth is the effective number of
+shared terms, (sum of the terms' contributions to the cosine)^2 / (sum of their
+squares): 1 when one term carries it all, k when k terms share it evenly. Below
+BREADTH terms the similarity is scaled by sqrt(breadth / BREADTH). Measured (B-cubed
+F1): uci-news headlines 0.795 -> 0.811, multiling2011 undated 0.864 -> 0.895, dated
+unchanged at 0.830, the seeds and the demo unchanged (the factor only ever lowers a
+similarity, so it cannot join what was apart). Stricter settings (3 terms, or a
+linear scale) split long stories on multiling2011; exempting single articles from the
+rule gave back most of the gain on uci-news.
+
 Time: a cluster spans [first, last] report; the gap between two clusters is the time
 between their spans (0 when they overlap). Within a day and a half nothing changes;
 beyond it the similarity is scaled down smoothly towards a floor, so the same topic
@@ -46,6 +58,8 @@ TAU_DAYS = 2.0  # how fast the penalty grows after the grace period
 FLOOR = 0.45  # the penalty never goes below this factor
 CHUNK = 2000  # rows per sparse product; bounds memory
 MAX_ROUNDS = 1000
+BREADTH = 2.0  # shared terms a merge should rest on before it counts in full
+BREADTH_POWER = 0.5  # how steeply narrower evidence is discounted
 
 
 def time_factor(gap_days: np.ndarray, span_days: np.ndarray | float = 0.0) -> np.ndarray:
@@ -80,6 +94,24 @@ def _spans(times: np.ndarray, labels: np.ndarray, k: int) -> tuple[np.ndarray, n
     return lo, hi
 
 
+def breadth_factor(s: sparse.csr_matrix, s2: sparse.csr_matrix) -> np.ndarray:
+    """Discount for each stored entry of the similarity block `s`, from `s2`, the same
+    block computed on squared centroids (so it sums the squared term contributions).
+
+    The two blocks have the same sparsity (all weights are positive), so their data
+    arrays align once the indices are sorted.
+    """
+    s.sort_indices()
+    s2.sort_indices()
+    if not (np.array_equal(s.indptr, s2.indptr) and np.array_equal(s.indices, s2.indices)):
+        rows = np.repeat(np.arange(s.shape[0]), np.diff(s.indptr))
+        sq = np.asarray(s2[rows, s.indices]).ravel()
+    else:
+        sq = s2.data
+    breadth = s.data**2 / np.maximum(sq, 1e-300)
+    return np.asarray(np.minimum(1.0, breadth / BREADTH) ** BREADTH_POWER)
+
+
 def _best_partners(
     c: sparse.csr_matrix,
     lo: np.ndarray,
@@ -96,15 +128,18 @@ def _best_partners(
     edges: list[tuple[float, int, int]] = []
     touched: list[np.ndarray] = []
     ct = c.T.tocsc()
+    c2 = c.multiply(c).tocsr()
+    c2t = c2.T.tocsc()
     for start in range(0, len(which), CHUNK):
         ids = which[start : start + CHUNK]
         s = (c[ids] @ ct).tocsr()
+        narrow = breadth_factor(s, (c2[ids] @ c2t).tocsr())
         counts = np.diff(s.indptr)
         r = np.repeat(ids, counts)
         col, v = s.indices, s.data
         gap = np.maximum(lo[col] - hi[r], lo[r] - hi[col])
         span = np.fmax(hi[r] - lo[r], hi[col] - lo[col])
-        v = v * time_factor(np.maximum(gap, 0.0), span)
+        v = v * time_factor(np.maximum(gap, 0.0), span) * narrow
         need = np.where(text[r] & text[col], thresholds[0], thresholds[1])
         v[(r == col) | (locked[r] & locked[col]) | (v < need)] = -1.0
         touched.append(col[v >= 0])

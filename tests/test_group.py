@@ -215,18 +215,36 @@ def test_long_running_story_tolerates_longer_gaps_than_a_one_day_incident() -> N
     assert float(time_factor(np.array([1.0]))[0]) == 1.0  # within the grace period
 
 
-def test_report_sharing_only_the_story_anchor_joins_through_the_centroid() -> None:
-    """A late report that shares only the story's anchor with each earlier report (cosine
-    0.10 with every one, below the 0.13 bar) joins once they are grouped: the centroid
-    concentrates the anchor (0.145). Average link would have left it out."""
+def test_report_sharing_only_the_story_anchors_joins_through_the_centroid() -> None:
+    """A late report that shares only the story's two anchors with each earlier report
+    (cosine 0.10 with every one, below the 0.13 bar) joins once they are grouped: the
+    centroid concentrates the anchors (0.145, spread evenly over both, so the breadth
+    rule does not discount it). Average link would have left it out."""
     from scipy import sparse
 
     from briefing.cluster import cluster
 
     anchor, shared, own = 0.4, float(np.sqrt(0.14)), float(np.sqrt(0.7))
     rows = [[anchor, shared] + [own if j == i else 0.0 for j in range(5)] for i in range(4)]
-    rows.append([0.25, 0.0, 0.0, 0.0, 0.0, 0.0, float(np.sqrt(1 - 0.25**2))])
+    a, b = 0.125, 0.05 / shared
+    rows.append([a, b, 0.0, 0.0, 0.0, 0.0, float(np.sqrt(1 - a**2 - b**2))])
     x = sparse.csr_matrix(np.array(rows))
     pair = (x @ x.T).toarray()
     assert np.allclose(pair[4, :4], 0.10) and np.allclose(pair[0, 1:4], 0.30)
     assert sorted(map(sorted, cluster(x, [None] * 5))) == [[0, 1, 2, 3, 4]]
+
+
+def test_similarity_resting_on_one_shared_term_is_discounted() -> None:
+    """Two headlines sharing one word ("gas": gas prices, Russian gas) stay apart at a
+    cosine that joins two headlines sharing two words evenly."""
+    from scipy import sparse
+
+    from briefing.cluster import cluster
+
+    rest = float(np.sqrt(1 - 0.45**2))
+    one = sparse.csr_matrix(np.array([[0.45, rest, 0.0], [0.45, 0.0, rest]]))
+    assert sorted(map(sorted, cluster(one, [None] * 2, has_text=[False] * 2))) == [[0], [1]]
+    h = 0.45 / np.sqrt(2)
+    rest2 = float(np.sqrt(1 - 2 * h * h))
+    two = sparse.csr_matrix(np.array([[h, h, rest2, 0.0], [h, h, 0.0, rest2]]))
+    assert sorted(map(sorted, cluster(two, [None] * 2, has_text=[False] * 2))) == [[0, 1]]
