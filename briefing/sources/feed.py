@@ -235,9 +235,6 @@ async def poll_feed_url(source: Source, state: FetchState, ctx: Context, url: st
     if isinstance(got, Collected):
         return got
     result = Collected(source=source, state=state)
-    if got.not_modified:
-        result.message = "not modified since the last poll (HTTP 304)"
-        return result
     body_hash = _sha(got.body.hex()) if len(got.body) < 4096 else hashlib.sha1(got.body).hexdigest()
     if body_hash == state.body_hash:
         result.message = "unchanged since the last poll"

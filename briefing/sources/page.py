@@ -121,9 +121,6 @@ async def collect_page(source: Source, state: FetchState, ctx: Context) -> Colle
     if isinstance(got, Collected):
         return got
     result = Collected(source=source, state=state)
-    if got.not_modified:
-        result.message = "not modified since the last poll (HTTP 304)"
-        return result
     html = decode_text(got.body, got.content_type)
     tree = _tree(html)
     if tree is None:

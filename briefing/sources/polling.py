@@ -123,7 +123,11 @@ def wait_at_least(state: FetchState, now: datetime, seconds: float | None, reaso
 
 async def poll(source: Source, state: FetchState, ctx: Context, url: str,
                accept: str) -> Response | Collected:
-    """GET `url` conditionally; on failure, record it in the state and return the Collected."""
+    """GET `url` conditionally; the response, or the Collected when there is nothing to parse.
+
+    Nothing to parse: the fetch failed (recorded in the state) or the server answered
+    304 Not Modified; feed and page sources treat both alike.
+    """
     from briefing.sources import Collected
 
     options = FetchOptions.from_options(source.options, accept=accept)
@@ -138,6 +142,8 @@ async def poll(source: Source, state: FetchState, ctx: Context, url: str,
         state.etag = response.headers.get("etag")
         state.last_modified = response.headers.get("last-modified")
     wait_at_least(state, ctx.now, response.max_age, "Cache-Control max-age")
+    if response.not_modified:
+        return Collected(source=source, state=state, message="not modified since the last poll (HTTP 304)")
     return response
 
 
