@@ -73,16 +73,12 @@ class ArticlesMixin(StoreBase):
 
     # -- editions ----------------------------------------------------------------
     def last_edition(self, schedule: str) -> dict[str, object] | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(select(editions).where(editions.c.schedule == schedule)
-                               .order_by(editions.c.id.desc()).limit(1)).first()
-            return dict(row._mapping) if row else None
+        return self._first(select(editions).where(editions.c.schedule == schedule)
+                          .order_by(editions.c.id.desc()))
 
     def list_editions(self, schedule: str, limit: int = 10) -> list[dict[str, object]]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(select(editions).where(editions.c.schedule == schedule)
-                                .order_by(editions.c.id.desc()).limit(limit))
-            return [dict(r._mapping) for r in rows]
+        return self._rows(select(editions).where(editions.c.schedule == schedule)
+                         .order_by(editions.c.id.desc()).limit(limit))
 
     def committed_paths(self, schedule: str) -> set[str]:
         """Edition folders (relative to output/) that a committed edition owns."""
@@ -95,9 +91,7 @@ class ArticlesMixin(StoreBase):
         query = select(editions).where(editions.c.schedule == schedule)
         if day is not None:
             query = query.where(editions.c.date == day.isoformat())
-        with self.engine.connect() as conn:
-            row = conn.execute(query.order_by(editions.c.id.desc()).limit(1)).first()
-            return dict(row._mapping) if row else None
+        return self._first(query.order_by(editions.c.id.desc()))
 
     def commit_edition(self, edition: Edition, path: str, now: datetime,
                        mail_to: Sequence[str] = ()) -> int:

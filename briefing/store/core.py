@@ -11,9 +11,9 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
 
-from sqlalchemy import Connection, create_engine, event
+from sqlalchemy import Connection, Select, create_engine, event
 from sqlalchemy.engine import Engine
 
 from briefing.store.schema import create_tables
@@ -57,3 +57,13 @@ class StoreBase:
     def transaction(self) -> Iterator[Connection]:
         with self.engine.begin() as conn:
             yield conn
+
+    def _rows(self, query: Select[Any]) -> list[dict[str, Any]]:
+        """Every row of a query as a dict: what status, the ledger and the daemon read."""
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    def _first(self, query: Select[Any]) -> dict[str, Any] | None:
+        """The query's first row as a dict, or None."""
+        found = self._rows(query.limit(1))
+        return found[0] if found else None

@@ -64,8 +64,7 @@ class DeliveriesMixin(StoreBase):
             query = query.where(deliveries.c.status.in_(list(statuses)))
         if ids:
             query = query.where(deliveries.c.id.in_(list(ids)))
-        with self.engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(query.order_by(deliveries.c.id))]
+        return self._rows(query.order_by(deliveries.c.id))
 
     def start_attempt(self, delivery_id: int, attempts: int, message_id: str, now: datetime) -> bool:
         """Claim a delivery for one attempt; False when it was sent or claimed meanwhile.

@@ -28,10 +28,8 @@ class HealthMixin(StoreBase):
     """Per source: health, fetch state, and the counts `briefing status` shows."""
 
     def source_health(self, schedule: str) -> list[dict[str, object]]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(select(source_health).where(source_health.c.schedule == schedule)
-                                .order_by(source_health.c.source))
-            return [dict(r._mapping) for r in rows]
+        return self._rows(select(source_health).where(source_health.c.schedule == schedule)
+                          .order_by(source_health.c.source))
 
     # -- fetch state (web sources) ------------------------------------------------------
     def fetch_states(self, schedule: str) -> dict[str, FetchState]:

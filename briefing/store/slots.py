@@ -61,16 +61,11 @@ class SlotsMixin(StoreBase):
                                                   note=note[:2000]))
 
     def slot(self, schedule: str, slot: datetime) -> dict[str, object] | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(select(slots).where(slots.c.schedule == schedule,
-                                                   slots.c.slot == slot)).first()
-            return dict(row._mapping) if row else None
+        return self._first(select(slots).where(slots.c.schedule == schedule, slots.c.slot == slot))
 
     def list_slots(self, schedule: str, limit: int = 10) -> list[dict[str, object]]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(select(slots).where(slots.c.schedule == schedule)
-                                .order_by(slots.c.slot.desc()).limit(limit))
-            return [dict(r._mapping) for r in rows]
+        return self._rows(select(slots).where(slots.c.schedule == schedule)
+                         .order_by(slots.c.slot.desc()).limit(limit))
 
     def beat(self, name: str, *, pid: int, host: str, started: datetime, now: datetime, state: str,
              info: dict[str, object]) -> None:
@@ -83,11 +78,9 @@ class SlotsMixin(StoreBase):
                 conn.execute(insert(heartbeats).values(name=name, **values))
 
     def heartbeat(self, name: str = "daemon") -> dict[str, object] | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(select(heartbeats).where(heartbeats.c.name == name)).first()
-        if row is None:
+        result = self._first(select(heartbeats).where(heartbeats.c.name == name))
+        if result is None:
             return None
-        result = dict(row._mapping)
         result["info"] = json.loads(str(result["info"]) or "{}")
         return result
 
