@@ -2,7 +2,7 @@
 
 The order of work: duplicates first (`dedupe`: syndicated copies become one article
 listing all outlets, so they never count twice), then features (`similarity`: terms on
-a background IDF, names, numbers, title words), then average-link clustering with a
+a background IDF, names, numbers, title words), then centroid-link clustering with a
 time penalty (`cluster`). Open incidents of earlier editions enter the clustering as
 fixed groups: a new article that continues one joins it, and the incident comes back
 with its old id, `status="updated"` and the ids of what is new.
