@@ -176,17 +176,19 @@ fetch_state = Table(  # per web source: what the next poll must remember (see so
 def create_tables(engine: Engine) -> None:
     """Create missing tables; tolerate another process creating them at the same moment.
 
-    `create_all` checks, then creates: two processes opening a brand-new database can
-    both see a table missing. The loser's CREATE fails with "already exists", and a
-    second pass (which now sees the tables) is all it needs.
+    `create_all` checks, then creates: processes opening a brand-new database at once
+    can each see a table missing, and a loser's CREATE fails with "already exists". Every
+    such failure means another process made progress (it created that table), so the
+    next pass has less to do; one pass per table bounds the retries.
     """
     from sqlalchemy.exc import OperationalError, ProgrammingError
 
-    for attempt in range(5):
+    attempts = 2 * len(metadata.tables) + 2
+    for attempt in range(attempts):
         try:
             metadata.create_all(engine)
             return
         except (OperationalError, ProgrammingError) as exc:
-            if "already exists" not in str(exc) or attempt == 4:
+            if "already exists" not in str(exc) or attempt == attempts - 1:
                 raise
 
