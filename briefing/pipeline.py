@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import fcntl
 import logging
-import os
-import socket
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -21,11 +19,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
+from briefing.claims import SlotClaim
 from briefing.config import Schedule, parse_duration
 from briefing.errors import BriefingError
 from briefing.models import Article, Edition, Incident, Problem, SourceHealth
 from briefing.sources import Collected, collect_all
-from briefing.store import SLOT_DONE, Store
+from briefing.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +112,6 @@ def collect(schedule: Schedule, workspace: Path, store: Store | None, now: datet
 
 def _mark_silent(store: Store, schedule: str, sources: list[Collected], now: datetime) -> None:
     """Flag sources with no new article for `silent_after`, in this collection's health."""
-    from briefing.config import parse_duration
 
     report = {r["source"]: r for r in store.source_report(schedule, now)}
     for collected in sources:
@@ -240,7 +238,7 @@ def build(schedule: Schedule, workspace: Path, now: datetime, *, day: date | Non
         try:
             stop = claim.acquire(store, now)
             if stop is not None:
-                return stop
+                return BuildResult(schedule=schedule.name, status="skipped", message=stop)
             collected = (collect(schedule, workspace, None if dry_run else store, now, on_stage)
                          if collect_first else CollectResult(schedule=schedule.name))
             if dry_run:
@@ -297,87 +295,6 @@ def build(schedule: Schedule, workspace: Path, now: datetime, *, day: date | Non
             raise
         finally:
             store.close()
-
-
-@dataclass(slots=True)
-class SlotClaim:
-    """Which edition slot a build stands for, so that it is built once, whoever builds it.
-
-    The daemon passes the slot it fires for and builds it only if it can claim it. A plain
-    `briefing build` stands for the schedule's latest slot within `catch_up`: unclaimed, it
-    claims it (a daemon or cron firing for the same slot then skips); built by someone else
-    while this build waited for the schedule lock, it skips rather than publish a second
-    copy (which would happen with empty = "publish"); built before this build started, it
-    is an extra edition by hand that claims nothing. Dry runs and --date builds claim nothing.
-    """
-
-    schedule: str
-    slot: datetime | None
-    by: str
-    manual: bool
-    done_before: bool = False
-    held: bool = False
-
-    @classmethod
-    def prepare(cls, schedule: Schedule, workspace: Path, now: datetime, *, slot: datetime | None,
-                day: date | None, dry_run: bool, by: str) -> SlotClaim:
-        """Before taking the schedule lock: find the slot and whether it was already done."""
-        by = by or f"build:{socket.gethostname()}:{os.getpid()}"
-        if dry_run or (slot is None and day is not None):
-            return cls(schedule.name, None, by, manual=True)
-        if slot is not None:
-            return cls(schedule.name, slot, by, manual=False)
-        from briefing.scheduler import latest_slot
-
-        found = latest_slot(schedule, now, parse_duration(schedule.catch_up))
-        claim = cls(schedule.name, found, by, manual=True)
-        if found is not None:
-            store = Store.open(workspace)
-            try:
-                claim.done_before = _slot_done(store.slot(schedule.name, found))
-            finally:
-                store.close()
-        return claim
-
-    def acquire(self, store: Store, now: datetime) -> BuildResult | None:
-        """Holding the schedule lock: claim the slot, or return why this build stops here."""
-        if self.slot is None:
-            return None
-        row = store.slot(self.schedule, self.slot)
-        if self.manual and _slot_done(row):
-            if self.done_before:
-                self.slot = None  # an extra edition by hand
-                return None
-            assert row is not None
-            return BuildResult(schedule=self.schedule, status="skipped", message=(
-                f"the {self.slot:%Y-%m-%d %H:%M} UTC edition was {row['state']} by {row['claimed_by']} "
-                "while this build waited; not building a second copy"))
-        if store.claim_slot(self.schedule, self.slot, self.by, now, max_attempts=None if self.manual else 3):
-            self.held = True
-            return None
-        state = row["state"] if row else "claimed"
-        return BuildResult(schedule=self.schedule, status="skipped", message=(
-            f"the {self.slot:%Y-%m-%d %H:%M} UTC edition is already {state}; not building it again"))
-
-    def finish(self, store: Store, now: datetime, result: BuildResult) -> BuildResult:
-        """Record a claimed slot as built (or skipped, on a quiet day) and pass the result on."""
-        if self.held and self.slot is not None:
-            published = result.status == "published"
-            path = str(result.path.relative_to(result.path.parents[3])) if published and result.path else None
-            store.finish_slot(self.schedule, self.slot, "built" if published else "skipped", now,
-                              path=path, note="" if published else result.message)
-            self.held = False
-        return result
-
-    def fail(self, store: Store, now: datetime, exc: BaseException) -> None:
-        """A build that raised leaves its slot failed, so catch-up may try it again."""
-        if self.held and self.slot is not None:
-            store.finish_slot(self.schedule, self.slot, "failed", now, note=f"{type(exc).__name__}: {exc}")
-            self.held = False
-
-
-def _slot_done(row: dict[str, object] | None) -> bool:
-    return row is not None and row["state"] in SLOT_DONE
 
 
 def _mail(schedule: Schedule, workspace: Path, store: Store, edition_id: int, edition: Edition,
