@@ -39,6 +39,12 @@ class Collected:
     state: FetchState | None = None  # web sources: what to remember until the next poll
     polled: bool = True  # False when politeness or backoff skipped this source this time
 
+    def fail(self, message: str) -> Collected:
+        """Mark this source failed with `message`, recorded as its Problem too."""
+        self.status, self.message = "failed", message
+        self.problems.append(Problem(stage="collect", source=self.source.name, message=message))
+        return self
+
     @property
     def health(self) -> SourceHealth:
         return SourceHealth(name=self.source.name, status=self.status, message=self.message,
@@ -51,15 +57,10 @@ def collect_source(source: Source, workspace: Path, now: datetime) -> Collected:
     try:
         articles, problems = _dispatch(source, workspace, now)
     except BriefingError as exc:
-        result.status, result.message = "failed", exc.message
-        result.problems.append(Problem(stage="collect", source=source.name, message=exc.message))
-        return result
+        return result.fail(exc.message)
     except Exception as exc:  # a bug or an unforeseen input must not stop the edition
         log.exception("collecting %s failed", source.name)
-        message = f"unexpected error: {type(exc).__name__}: {exc}"
-        result.status, result.message = "failed", message
-        result.problems.append(Problem(stage="collect", source=source.name, message=message))
-        return result
+        return result.fail(f"unexpected error: {type(exc).__name__}: {exc}")
     result.articles, result.problems = articles, problems
     if problems and not articles:
         result.status, result.message = "failed", problems[0].message
@@ -151,8 +152,7 @@ async def _one(source: Source, ctx: Context, stored: FetchState | None) -> Colle
     except Exception as exc:  # a bug or an unforeseen input must not stop the others
         log.exception("collecting %s failed", source.name)
         message = f"{source.name}: unexpected error: {type(exc).__name__}: {exc}"
-    return Collected(source=source, status="failed", message=message, state=state,
-                     problems=[Problem(stage="collect", source=source.name, message=message)])
+    return Collected(source=source, state=state).fail(message)
 
 
 def _dispatch(source: Source, workspace: Path, now: datetime) -> tuple[list[Article], list[Problem]]:

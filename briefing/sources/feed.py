@@ -242,9 +242,7 @@ async def poll_feed_url(source: Source, state: FetchState, ctx: Context, url: st
     try:
         parsed: ParsedFeed = await ctx.run(parse_feed, got.body, got.content_type)
     except FeedError as exc:
-        result.status, result.message = "failed", f"{source.name}: {exc.message}"
-        result.problems.append(Problem(stage="collect", source=source.name, message=result.message))
-        return result
+        return result.fail(f"{source.name}: {exc.message}")
     if parsed.warning:
         result.problems.append(Problem(stage="collect", source=source.name,
                                        message=f"{source.name}: {parsed.warning}"))

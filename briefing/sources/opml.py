@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from briefing.errors import SourceError
-from briefing.models import Problem, Source
+from briefing.models import Source
 
 if TYPE_CHECKING:
     from briefing.sources import Collected
@@ -107,8 +107,7 @@ def expand_opml(sources: Sequence[Source], workspace: Path) -> tuple[list[Source
             feeds = read_opml_file(workspace / source.location)
         except OpmlError as exc:
             message = f"{source.name}: {exc.message}"
-            failed.append(Collected(source=source, status="failed", message=message,
-                                    problems=[Problem(stage="collect", source=source.name, message=message)]))
+            failed.append(Collected(source=source).fail(message))
             continue
         expanded.extend(feed_sources(source, feeds))
     return expanded, failed

@@ -18,7 +18,7 @@ from urllib.parse import urljoin, urlsplit
 
 from briefing.extract import canonical_url
 from briefing.fetch import decode_text
-from briefing.models import Article, Problem, Source
+from briefing.models import Article, Source
 from briefing.sources.feed import (
     PAGE_ACCEPT,
     backfill_window,
@@ -124,7 +124,7 @@ async def collect_page(source: Source, state: FetchState, ctx: Context) -> Colle
     html = decode_text(got.body, got.content_type)
     tree = _tree(html)
     if tree is None:
-        return _fail(result, f"{source.name}: the page at {got.url} is empty or not HTML")
+        return result.fail(f"{source.name}: the page at {got.url} is empty or not HTML")
     if is_article(tree) or len(links := article_links(tree, got.url)) < MIN_FRONT_LINKS:
         return await _single(source, state, ctx, html, got.url, result)
     feeds = discover_feeds(html, got.url)
@@ -141,7 +141,7 @@ async def _single(source: Source, state: FetchState, ctx: Context, html: str, ur
                   result: Collected) -> Collected:
     article: Article | None = await ctx.run(extract_page, html, url, source.name)
     if article is None:
-        return _fail(result, f"{source.name}: no article text found at {url}")
+        return result.fail(f"{source.name}: no article text found at {url}")
     key = f"url:{article.url}"
     first = state.first_poll is None
     state.first_poll = state.first_poll or ctx.now
@@ -179,9 +179,3 @@ def _own(article: Article, source: Source, ctx: Context) -> Article:
     from dataclasses import replace
 
     return replace(article, source=source.name, collected=ctx.now)
-
-
-def _fail(result: Collected, message: str) -> Collected:
-    result.status, result.message = "failed", message
-    result.problems.append(Problem(stage="collect", source=result.source.name, message=message))
-    return result
