@@ -27,18 +27,15 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 
+from briefing.text import word_set
+
 __all__ = ["fact_keys", "referents", "shares_fact"]
-
-
-def _word_set(words: str) -> frozenset[str]:
-    """A lookup set from a whitespace-separated list (long lists stay readable)."""
-    return frozenset(words.split())
 
 
 _WINDOW = 3  # participant words within this many content words of the event word
 # Words that start a new clause: a participant is never looked for across them
 # ("A farmer died | and about 260 people were evacuated | after the river flooded").
-_CLAUSE = _word_set("and after following when while but as before because since which who where then or")
+_CLAUSE = word_set("and after following when while but as before because since which who where then or")
 
 _COUNTS = "zero one two three four five six seven eight nine ten"
 _EVENT_WORDS = {
@@ -56,24 +53,24 @@ _EVENT_WORDS = {
 }
 _EVENT_OF = {word: event for event, words in _EVENT_WORDS.items() for word in words.split()}
 # "cost a farmer his life", "claimed three lives": death without a death word.
-_LIFE_VERBS = _word_set("cost costing claimed claim claims took take lost lose losing")
+_LIFE_VERBS = word_set("cost costing claimed claim claims took take lost lose losing")
 _LIFE = frozenset({"life", "lives"})
 
 _NUMBER_WORDS = {w: i for i, w in enumerate(_COUNTS.split())}
 _FIGURE = re.compile(r"^\d+(?:[.,:]\d+)*$")
 _COMPOUND = re.compile(r"^(\d+(?:[.,]\d+)*)-[a-z-]+$")  # "48-hour", "64-year-old"
-_ID_BEFORE = _word_set("no no. number line route terminal platform gate pier berth room")
-_MONTHS = _word_set(
+_ID_BEFORE = word_set("no no. number line route terminal platform gate pier berth room")
+_MONTHS = word_set(
     "jan jan. january feb feb. february mar mar. march apr apr. april may jun june jul july"
     " aug aug. august sep sep. sept sept. september oct oct. october nov nov. november"
     " dec dec. december"
 )
-_CALENDAR = _MONTHS | _word_set(
+_CALENDAR = _MONTHS | word_set(
     "monday tuesday wednesday thursday friday saturday sunday today yesterday tomorrow"
     " morning afternoon evening night week weekend day days"
 )
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
-_COUNT_SKIP = _word_set("about around nearly almost some roughly more than over all the")
+_COUNT_SKIP = word_set("about around nearly almost some roughly more than over all the")
 
 
 def _figure_keys(tokens: Sequence[str], content: Callable[[str], str | None]) -> set[str]:

@@ -19,16 +19,13 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
+from briefing.text import word_set
+
 __all__ = ["outlet_from_html", "outlet_from_text", "strip_outlet"]
 
 
-
-def _set(words: str) -> frozenset[str]:
-    return frozenset(words.split())
-
-
 # Words that make a name look like a news outlet's ("... Times", "... Wire").
-_NEWS_WORDS = _set("""
+_NEWS_WORDS = word_set("""
     times post daily herald wire news journal ledger courier tribune gazette telegraph
     guardian press chronicle observer standard mail express star review record agency
     radio tv television broadcasting network magazine weekly monitor bulletin dispatch
@@ -36,7 +33,7 @@ _NEWS_WORDS = _set("""
     zeitung tageblatt diario gazzetta corriere nieuws avis tidende ilbo shimbun sinmun
 """)
 # Section labels and page furniture: "World News", "Press Releases" are not outlets.
-_GENERIC = _set("""
+_GENERIC = word_set("""
     breaking latest top world local national international business sport sports politics
     political more related live today update updates headline headlines home opinion
     analysis front page main lead special weather tech technology science health culture
@@ -47,7 +44,7 @@ _GENERIC = _set("""
     print digital online english global community events jobs our your my free all best
     new this week similar recommended popular trending read also see top in on at from
 """)
-_CONNECTORS = _set("the of and & de la le el di da du des del der van von y for on")
+_CONNECTORS = word_set("the of and & de la le el di da du des del der van von y for on")
 # Wire services and broadcasters often credited by name alone ("Yonhap", "(AP) —").
 _KNOWN = frozenset(name.casefold() for name in """
     Reuters|AP|Associated Press|The Associated Press|AFP|Agence France-Presse|Yonhap|

@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["SumyTokenizer", "split_paragraphs", "split_sentences", "split_words"]
+__all__ = ["SumyTokenizer", "split_paragraphs", "split_sentences", "split_words", "word_set"]
 
 _CLOSERS = "\"'”’»)]}"
 _OPENERS = "\"'“‘«([{"
@@ -66,31 +66,31 @@ _DOTTED_ACRONYM = re.compile(r"(?:[^\W\d_]\.)+[^\W\d_]")
 _LEADING_WORD = re.compile(r"[^\W_]+")
 
 
-def _word_set(words: str) -> frozenset[str]:
+def word_set(words: str) -> frozenset[str]:
     """Build a lookup set from a whitespace-separated list (long lists stay readable)."""
     return frozenset(words.split())
 
 
 # Titles and words that only ever stand before something: never end a sentence.
-_NEVER_FINAL = _word_set(
+_NEVER_FINAL = word_set(
     """Mr Mrs Ms Messrs Mmes Dr Prof Gen Lt Col Maj Capt Cmdr Cdr Adm Sgt Cpl Pvt Brig
     Rep Reps Sen Sens Gov Rev Hon Pres Supt Det Insp Atty Amb Fr Mt Ft
     vs v e.g i.e cf viz approx Approx"""
 )
 # Reference abbreviations: never end a sentence when a number follows.
-_BEFORE_NUMBER = _word_set(
+_BEFORE_NUMBER = word_set(
     """No Nos no nos Vol vol Vols p pp Fig fig Figs Art art Ch ch Sec sec Para para Op op
     Ex Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec Ed ed Ref ref"""
 )
 # Abbreviations that often end a sentence, too: split before a sentence starter only.
-_MAYBE_FINAL = _word_set(
+_MAYBE_FINAL = word_set(
     """Inc Corp Ltd Co Cos Bros Jr Sr Jrs etc al St Ste Ave Blvd Rd Dept Univ Assn Intl
     Govt govt est Est Calif Fla Ariz Conn Ill Wash Mich Minn Tenn Va"""
 )
 _ABBREVIATIONS = _NEVER_FINAL | _BEFORE_NUMBER | _MAYBE_FINAL
 # Words that commonly begin a news sentence. After an ambiguous abbreviation they tip
 # the balance towards a sentence end; a proper noun after it does not.
-_STARTERS = _word_set(
+_STARTERS = word_set(
     """The A An This That These Those There Their They Them Then He She It Its I We You
     His Her Our My Your In On At For From With By As After Before During Since Until
     Under Over About Among Amid Against Across Without Within When While Where What Who
