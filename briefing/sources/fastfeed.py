@@ -49,7 +49,7 @@ def parse_fast(body: bytes, content_type: str = "") -> ParsedFeed | None:
 
 
 def _read(root: Any) -> ParsedFeed | None:
-    from briefing.sources.feed import ParsedFeed
+    from briefing.sources.feed import ParsedFeed, _number
 
     if root.tag == "rss" and root.find("channel") is not None:
         channel = root.find("channel")
@@ -132,10 +132,3 @@ def _date(value: str) -> datetime | None:
     if when.tzinfo is None:
         raise _Unsure(f"a date without a zone this path knows: {value!r}")
     return when.astimezone(UTC).replace(microsecond=0)
-
-
-def _number(value: str | None) -> float | None:
-    try:
-        return float(str(value).strip()) if value else None
-    except ValueError:
-        return None
