@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from briefing.models import Article
+from briefing.text import split_words
 
 __all__ = ["Candidate", "candidates", "strip_dateline", "words_of"]
 
@@ -110,8 +111,6 @@ class Candidate:
 
 def words_of(text: str) -> list[str]:
     """Word tokens, the same notion of word the budget counts."""
-    from briefing.text import split_words
-
     return split_words(text)
 
 

@@ -37,26 +37,18 @@ def _stemmer() -> Any:
     return Stemmer("english")
 
 
-@lru_cache(maxsize=1)
-def _stop_words() -> frozenset[str]:
-    from sumy.utils import get_stop_words
-
-    return frozenset(w.lower() for w in get_stop_words("english"))
-
-
 @lru_cache(maxsize=200_000)
-def _stem(word: str) -> str:
+def stem(word: str) -> str:
+    """sumy's English stem of a lower-cased word (cached): one notion of "same word"."""
     return str(_stemmer()(word))
 
 
-def stem(word: str) -> str:
-    """sumy's English stem of a lower-cased word (cached): one notion of "same word"."""
-    return _stem(word)
-
-
+@lru_cache(maxsize=1)
 def stop_words() -> frozenset[str]:
     """sumy's English stop words, lower-cased."""
-    return _stop_words()
+    from sumy.utils import get_stop_words
+
+    return frozenset(w.lower() for w in get_stop_words("english"))
 
 
 @lru_cache(maxsize=1)
@@ -76,9 +68,9 @@ class StemmedText:
     def __init__(self, texts: Sequence[str], stems: Sequence[list[str]] | None = None) -> None:
         self.texts = list(texts)
         if stems is None:
-            tokenizer, stop = _tokenizer(), _stop_words()
+            tokenizer, stop = _tokenizer(), stop_words()
             stems = [
-                [_stem(w) for w in (t.lower() for t in tokenizer.to_words(text)) if w not in stop]
+                [stem(w) for w in (t.lower() for t in tokenizer.to_words(text)) if w not in stop]
                 for text in self.texts
             ]
         self.stems: list[list[str]] = list(stems)
@@ -181,8 +173,8 @@ def _document(texts: Sequence[str]) -> Any:
 def _luhn(texts: Sequence[str]) -> np.ndarray:
     from sumy.summarizers.luhn import LuhnSummarizer
 
-    summarizer = LuhnSummarizer(_stem)
-    summarizer.stop_words = _stop_words()
+    summarizer = LuhnSummarizer(stem)
+    summarizer.stop_words = stop_words()
     document = _document(texts)
     significant = frozenset(summarizer._get_significant_words(document.words))
     return np.array([summarizer.rate_sentence(s, significant) for s in document.sentences])
@@ -193,8 +185,8 @@ def _greedy(texts: Sequence[str], kind: str) -> np.ndarray:
     from sumy.summarizers.kl import KLSummarizer
     from sumy.summarizers.sum_basic import SumBasicSummarizer
 
-    summarizer: Any = SumBasicSummarizer(_stem) if kind == "sumbasic" else KLSummarizer(_stem)
-    summarizer.stop_words = _stop_words()
+    summarizer: Any = SumBasicSummarizer(stem) if kind == "sumbasic" else KLSummarizer(stem)
+    summarizer.stop_words = stop_words()
     document = _document(texts)
     ratings = summarizer._compute_ratings(document.sentences)
     n = len(texts)
