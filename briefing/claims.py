@@ -54,11 +54,8 @@ class SlotClaim:
         found = latest_slot(schedule, now, parse_duration(schedule.catch_up))
         claim = cls(schedule.name, found, by, manual=True)
         if found is not None:
-            store = Store.open(workspace)
-            try:
+            with Store.open(workspace) as store:
                 claim.done_before = slot_done(store.slot(schedule.name, found))
-            finally:
-                store.close()
         return claim
 
     def acquire(self, store: Store, now: datetime) -> str | None:

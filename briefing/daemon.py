@@ -121,12 +121,8 @@ def child_collect(workspace: str, name: str, level: int) -> None:
     _child_logging(level)
     root = Path(workspace)
     schedule = load_schedule(root / "schedules" / f"{name}.toml")
-    with schedule_lock(root, name):
-        store = Store.open(root)
-        try:
-            result = collect(schedule, root, store, datetime.now(UTC))
-        finally:
-            store.close()
+    with schedule_lock(root, name), Store.open(root) as store:
+        result = collect(schedule, root, store, datetime.now(UTC))
     log.info("collected %s: %d new, %d updated", name, result.new, result.updated)
 
 
@@ -243,12 +239,9 @@ class Daemon:
                 "running": running, "deadline": self.deadline.total_seconds(),
                 "beat_every": self.beat_every}
         try:
-            store = Store.open(self.workspace)
-            try:
+            with Store.open(self.workspace) as store:
                 store.beat("daemon", pid=os.getpid(), host=socket.gethostname(), started=self.started,
                            now=self.clock(), state=state, info=info)
-            finally:
-                store.close()
         except Exception:
             log.exception("could not write the heartbeat")
 
@@ -302,11 +295,8 @@ class Daemon:
             log.exception("%s: retrying mail failed; the next tick tries again", name)
 
     def _read(self, what: Callable[[Store], Any]) -> Any:
-        store = Store.open(self.workspace)
-        try:
+        with Store.open(self.workspace) as store:
             return what(store)
-        finally:
-            store.close()
 
     def _slot_open(self, name: str, slot: datetime) -> bool:
         """Whether a slot still wants building: not done, attempts left, and no edition (by
@@ -317,11 +307,8 @@ class Daemon:
         return row is None or (row["state"] not in SLOT_DONE and int(row["attempts"]) < MAX_ATTEMPTS)
 
     def _record_failure(self, name: str, slot: datetime, by: str, outcome: str) -> None:
-        store = Store.open(self.workspace)
-        try:
+        with Store.open(self.workspace) as store:
             store.finish_slot(name, slot, "failed", self.clock(), note=outcome, by=by)
-        finally:
-            store.close()
 
     def _run_child(self, kind: str, target: Callable[..., None],
                    args: tuple[Any, ...]) -> tuple[BaseProcess, str]:
@@ -368,8 +355,7 @@ def status_report(workspace: Path, now: datetime) -> dict[str, Any]:
     from briefing.scheduler import next_slot
 
     schedules = load_schedules(workspace)
-    store = Store.open(workspace)
-    try:
+    with Store.open(workspace) as store:
         daemon = _daemon_state(workspace, store.heartbeat(), now)
         jobs: dict[str, Any] = daemon.pop("jobs")
         report = [{
@@ -380,8 +366,6 @@ def status_report(workspace: Path, now: datetime) -> dict[str, Any]:
             "editions": [jsonable(e) for e in store.list_editions(s.name, limit=5)],
             "sources": [jsonable(h) for h in store.source_health(s.name)],
         } for s in schedules]
-    finally:
-        store.close()
     return {"daemon": daemon, "schedules": report}
 
 

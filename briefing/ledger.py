@@ -153,8 +153,7 @@ def send_edition(schedule: Schedule, workspace: Path, now: datetime, *, day: dat
     if not recipients:
         raise ConfigError(f"{schedule.name}: no recipients", hint="add [email] to = [...] or use --to ADDR")
     mail_settings(workspace)  # before queueing: a send that cannot start must leave nothing queued
-    store = Store.open(workspace)
-    try:
+    with Store.open(workspace) as store:
         row = store.edition_on(schedule.name, day)
         if row is None:
             raise BriefingError(f"{schedule.name}: no edition{f' on {day}' if day else ''} to send",
@@ -171,8 +170,6 @@ def send_edition(schedule: Schedule, workspace: Path, now: datetime, *, day: dat
         outcomes += _send(schedule, workspace, store, ids, now, on_purpose=True)
         outcomes += _send(schedule, workspace, store, due, now, on_purpose=False)
         return outcomes
-    finally:
-        store.close()
 
 
 def retry_pending(workspace: Path, now: datetime,
@@ -186,8 +183,7 @@ def retry_pending(workspace: Path, now: datetime,
     for the next tick instead of waiting; so are deliveries while mail is not configured.
     """
     outcomes: list[Outcome] = []
-    store = Store.open(workspace)
-    try:
+    with Store.open(workspace) as store:
         for schedule in schedules if schedules is not None else load_schedules(workspace):
             due = [int(r["id"]) for r in store.deliveries(schedule.name, statuses=("queued", "failed"))
                    if _due(r, now)]
@@ -197,8 +193,6 @@ def retry_pending(workspace: Path, now: datetime,
                 outcomes += _send(schedule, workspace, store, due, now, on_purpose=False, wait=False)
             except ConfigError as exc:  # e.g. BRIEFING_SMTP_URL not set yet: keep them queued
                 log.warning("%s: %d deliveries waiting: %s", schedule.name, len(due), exc.message)
-    finally:
-        store.close()
     return outcomes
 
 

@@ -233,8 +233,7 @@ def build(schedule: Schedule, workspace: Path, now: datetime, *, day: date | Non
     from briefing import archive, render
 
     claim = SlotClaim.prepare(schedule, workspace, now, slot=slot, day=day, dry_run=dry_run, by=claimed_by)
-    with schedule_lock(workspace, schedule.name):
-        store = Store.open(workspace)
+    with schedule_lock(workspace, schedule.name), Store.open(workspace) as store:
         try:
             stop = claim.acquire(store, now)
             if stop is not None:
@@ -293,8 +292,6 @@ def build(schedule: Schedule, workspace: Path, now: datetime, *, day: date | Non
         except BaseException as exc:
             claim.fail(store, now, exc)
             raise
-        finally:
-            store.close()
 
 
 def _mail(schedule: Schedule, workspace: Path, store: Store, edition_id: int, edition: Edition,

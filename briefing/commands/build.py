@@ -159,14 +159,11 @@ def collect(schedules: tuple[str, ...], as_json: bool, workspace: Path) -> None:
 
     with _errors():
         loaded = load_schedules(workspace, list(schedules) or None)
-        store = Store.open(workspace)
         results = []
-        try:
+        with Store.open(workspace) as store:
             for schedule in loaded:
                 with schedule_lock(workspace, schedule.name):
                     results.append(collect_schedule(schedule, workspace, store, _now()))
-        finally:
-            store.close()
         if as_json:
             click.echo(json.dumps([{"schedule": r.schedule, "new": r.new, "updated": r.updated,
                                     "failed_sources": r.failed} for r in results], indent=2))

@@ -65,12 +65,9 @@ def _add_deliveries(workspace: Path, report: dict[str, Any]) -> None:
     from briefing.ledger import pending_deliveries
     from briefing.store import Store
 
-    store = Store.open(workspace)
-    try:
+    with Store.open(workspace) as store:
         for item in report["schedules"]:
             item["deliveries"] = [jsonable(d) for d in pending_deliveries(store, item["schedule"])]
-    finally:
-        store.close()
 
 
 def _add_source_health(workspace: Path, report: dict[str, Any], now: datetime) -> None:
@@ -79,12 +76,9 @@ def _add_source_health(workspace: Path, report: dict[str, Any], now: datetime) -
     from briefing.daemon import jsonable
     from briefing.store import Store
 
-    store = Store.open(workspace)
-    try:
+    with Store.open(workspace) as store:
         for item in report["schedules"]:
             item["sources"] = [jsonable(r) for r in store.source_report(item["schedule"], now)]
-    finally:
-        store.close()
 
 
 def _source_line(h: dict[str, Any]) -> str:
