@@ -52,8 +52,11 @@ def _tree(html: str) -> Any:
 def discover_feeds(html: str, base: str) -> list[str]:
     """Feed addresses a page announces with <link rel="alternate" type="...">."""
     tree = _tree(html)
-    if tree is None:
-        return []
+    return [] if tree is None else feed_links(tree, base)
+
+
+def feed_links(tree: Any, base: str) -> list[str]:
+    """discover_feeds on a page already parsed."""
     found = []
     for link in tree.xpath("//link[@href]"):
         rel = (link.get("rel") or "").lower().split()
@@ -127,7 +130,7 @@ async def collect_page(source: Source, state: FetchState, ctx: Context) -> Colle
         return result.fail(f"{source.name}: the page at {got.url} is empty or not HTML")
     if is_article(tree) or len(links := article_links(tree, got.url)) < MIN_FRONT_LINKS:
         return await _single(source, state, ctx, html, got.url, result)
-    feeds = discover_feeds(html, got.url)
+    feeds = feed_links(tree, got.url)
     if feeds:
         state.feed_url, state.etag, state.last_modified = feeds[0], None, None
         result = await poll_feed_url(source, state, ctx, feeds[0])
