@@ -9,7 +9,6 @@ the canonical URL, so a story reached through tracking links is one article.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import re
 from typing import Any
@@ -17,7 +16,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from briefing.clean import clean_text, parse_date, title_from_sentence
 from briefing.models import Article
-from briefing.outlet import outlet_from_html, strip_outlet
+from briefing.outlet import jsonld_nodes, outlet_from_html, strip_outlet
 
 log = logging.getLogger(__name__)
 
@@ -103,20 +102,9 @@ def _html_metadata(tree: Any, url: str | None) -> dict[str, str]:
 
 
 def _jsonld_date(tree: Any) -> str:
-    for script in tree.xpath("//script[@type='application/ld+json']/text()"):
-        try:
-            data = json.loads(script)
-        except ValueError:
-            continue
-        stack = [data]
-        while stack:
-            item = stack.pop()
-            if isinstance(item, list):
-                stack.extend(item)
-            elif isinstance(item, dict):
-                if isinstance(item.get("datePublished"), str):
-                    return str(item["datePublished"])
-                stack.extend(v for v in item.values() if isinstance(v, (list, dict)))
+    for node in jsonld_nodes(tree):
+        if isinstance(node.get("datePublished"), str):
+            return str(node["datePublished"])
     return ""
 
 

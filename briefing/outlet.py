@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from briefing.text import word_set
 
-__all__ = ["outlet_from_html", "outlet_from_text", "strip_outlet"]
+__all__ = ["jsonld_nodes", "outlet_from_html", "outlet_from_text", "strip_outlet"]
 
 
 # Words that make a name look like a news outlet's ("... Times", "... Wire").
@@ -129,7 +129,8 @@ def _meta(tree: Any, *names: str) -> str:
     return ""
 
 
-def _jsonld_nodes(tree: Any) -> Iterator[dict[str, Any]]:
+def jsonld_nodes(tree: Any) -> Iterator[dict[str, Any]]:
+    """Every object in the page's JSON-LD scripts, depth first (unparsable scripts skipped)."""
     for script in tree.xpath("//script[@type='application/ld+json']/text()"):
         try:
             stack = [json.loads(script)]
@@ -146,7 +147,7 @@ def _jsonld_nodes(tree: Any) -> Iterator[dict[str, Any]]:
 
 def _jsonld_publisher(tree: Any) -> str:
     """publisher.name of the page's JSON-LD, following an "@id" reference into the graph."""
-    nodes = list(_jsonld_nodes(tree))
+    nodes = list(jsonld_nodes(tree))
     by_id = {str(n["@id"]): n for n in nodes if isinstance(n.get("@id"), str) and n.get("name")}
     for node in nodes:
         publisher = node.get("publisher")
