@@ -351,7 +351,10 @@ def _end(proc: BaseProcess) -> None:
 
 def status_report(workspace: Path, now: datetime) -> dict[str, Any]:
     """What `briefing status` shows: is the daemon alive, and per schedule the next edition
-    and collection, the latest slots and editions, and source health."""
+    and collection, the latest slots and editions, source health (`Store.source_report`:
+    last success, last error, consecutive failures, articles in the last 7 days, silent
+    since) and the pending and failed deliveries with the server's last reply."""
+    from briefing.ledger import pending_deliveries
     from briefing.scheduler import next_slot
 
     schedules = load_schedules(workspace)
@@ -364,7 +367,8 @@ def status_report(workspace: Path, now: datetime) -> dict[str, Any]:
             "next_collection": jobs.get(f"collect:{s.name}") if daemon["running"] else None,
             "slots": [jsonable(r) for r in store.list_slots(s.name, limit=5)],
             "editions": [jsonable(e) for e in store.list_editions(s.name, limit=5)],
-            "sources": [jsonable(h) for h in store.source_health(s.name)],
+            "sources": [jsonable(h) for h in store.source_report(s.name, now)],
+            "deliveries": [jsonable(d) for d in pending_deliveries(store, s.name)],
         } for s in schedules]
     return {"daemon": daemon, "schedules": report}
 

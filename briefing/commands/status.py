@@ -7,7 +7,6 @@ store gather the facts.
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +24,6 @@ def status(as_json: bool, workspace: Path) -> None:
 
     with _errors():
         report = status_report(workspace, _now())
-        _add_deliveries(workspace, report)
-        _add_source_health(workspace, report, _now())
     if as_json:
         click.echo(json.dumps(report, indent=2))
         return
@@ -57,28 +54,6 @@ def status(as_json: bool, workspace: Path) -> None:
                           f"{d['attempts']} attempt(s), {retry}"
                           f"{' — ' + d['last_error'] if d['last_error'] else ''}",
                           markup=False, soft_wrap=True)
-
-
-def _add_deliveries(workspace: Path, report: dict[str, Any]) -> None:
-    """Pending and failed deliveries of each schedule, with the server's last reply."""
-    from briefing.daemon import jsonable
-    from briefing.ledger import pending_deliveries
-    from briefing.store import Store
-
-    with Store.open(workspace) as store:
-        for item in report["schedules"]:
-            item["deliveries"] = [jsonable(d) for d in pending_deliveries(store, item["schedule"])]
-
-
-def _add_source_health(workspace: Path, report: dict[str, Any], now: datetime) -> None:
-    """Each schedule's sources with their health (`Store.source_report`): last success,
-    last error, consecutive failures, articles in the last 7 days, silent since."""
-    from briefing.daemon import jsonable
-    from briefing.store import Store
-
-    with Store.open(workspace) as store:
-        for item in report["schedules"]:
-            item["sources"] = [jsonable(r) for r in store.source_report(item["schedule"], now)]
 
 
 def _source_line(h: dict[str, Any]) -> str:
