@@ -153,8 +153,13 @@ class ArchivedEdition:
     data: dict[str, Any] | None
 
 
-def edition_dirs(output: Path, schedule: str) -> list[ArchivedEdition]:
-    """Every edition folder of a schedule, newest first; hidden folders are skipped."""
+def edition_dirs(output: Path, schedule: str, *, read: bool = True) -> list[ArchivedEdition]:
+    """Every edition folder of a schedule, newest first; hidden folders are skipped.
+
+    With `read` off the folders' briefing.json are not read (`data` is None): moving
+    and deleting folders needs only their names, and a build does both before the
+    index rebuild reads them all.
+    """
     root = output / schedule
     found = []
     for month in sorted(root.glob("[0-9][0-9][0-9][0-9]/[0-9][0-9]")):
@@ -168,7 +173,7 @@ def edition_dirs(output: Path, schedule: str) -> list[ArchivedEdition]:
                 continue
             rel = f"{month.parent.name}/{month.name}/{folder.name}"
             found.append(ArchivedEdition(folder, rel, day, int(match[2] or 1),
-                                         _read_json(folder / "briefing.json")))
+                                         _read_json(folder / "briefing.json") if read else None))
     return sorted(found, key=lambda e: (e.day, e.number), reverse=True)
 
 
@@ -198,7 +203,7 @@ def remove_uncommitted(output: Path, schedule: str, committed: Collection[str]) 
     for month in (output / schedule).glob("[0-9][0-9][0-9][0-9]/[0-9][0-9]"):
         for leftover in month.glob(".*.tmp"):
             shutil.rmtree(leftover, ignore_errors=True)
-    for entry in edition_dirs(output, schedule):
+    for entry in edition_dirs(output, schedule, read=False):
         if entry.path.relative_to(output).parts in keep:
             continue
         aside = output / schedule / ASIDE
@@ -258,7 +263,7 @@ def expired_editions(output: Path, schedule: str, *, today: date, keep_days: int
     """
     cutoff = today - timedelta(days=keep_days)
     held = {PurePath(p).parts for p in pending}
-    return [e for e in edition_dirs(output, schedule)
+    return [e for e in edition_dirs(output, schedule, read=False)
             if e.day < cutoff and e.path.relative_to(output).parts not in held]
 
 
