@@ -63,7 +63,9 @@ CALENDAR = frozenset({  # "May" is left out: it is also a surname
     "february", "march", "april", "june", "july", "august", "september", "october", "november",
     "december", "jan", "feb", "apr", "jun", "jul", "aug", "sept", "oct", "nov", "dec",
 })
-PHRASE_LINK = {"of", "de", "la", "al", "the", "van", "von", "bin", "del", "da", "and"}
+# Small words inside a name: "Bank of England", "Bosnia and Herzegovina". Not "the": it
+# follows a name far more often than it sits inside one ("Fabian Cancellara the Tour").
+PHRASE_LINK = {"of", "de", "la", "al", "van", "von", "bin", "del", "da", "and"}
 
 
 @lru_cache(maxsize=1)

@@ -248,3 +248,15 @@ def test_similarity_resting_on_one_shared_term_is_discounted() -> None:
     rest2 = float(np.sqrt(1 - 2 * h * h))
     two = sparse.csr_matrix(np.array([[h, h, rest2, 0.0], [h, h, 0.0, rest2]]))
     assert sorted(map(sorted, cluster(two, [None] * 2, has_text=[False] * 2))) == [[0, 1]]
+
+
+def test_names_join_over_small_words_but_not_over_the() -> None:
+    from briefing.similarity import features
+
+    text = ("Fabian Cancellara the Tour leader rode well. The Bank of England lent money. "
+            "Officials from Bosnia and Herzegovina spoke.")
+    ents = features(Article(id="a", url="", source="s", title="t", text=text)).entities
+    assert "bank of england" in ents
+    assert "bosnia and herzegovina" in ents
+    assert "fabian cancellara" in ents
+    assert not any("cancellara the" in e for e in ents)
