@@ -21,33 +21,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from briefing.clean import is_byline, strip_dateline
 from briefing.models import Article
 from briefing.text import split_words
 
-__all__ = ["Candidate", "candidates", "strip_dateline", "words_of"]
+__all__ = ["Candidate", "candidates", "words_of"]
 
-# "SEOUL, Jan. 28 (Yonhap) -- ", "WASHINGTON (Reuters) - ", "LONDON — ", "(AP) — ",
-# "SANTARÉM, Portugal, Nov. 18 (Meridian Wire) — " (accented capitals are capitals).
-_DATELINE = re.compile(
-    r"^(?:[A-ZÀ-ÖØ-Þ][A-ZÀ-ÖØ-Þ.'\-]+(?:[ ,/]+[A-ZÀ-ÖØ-Þ][A-Za-zÀ-ÖØ-öø-ÿ.'\-]*){0,5}"
-    r"(?:,? (?:[A-Z][a-z]{2,8}\.?|\d{1,2}) \d{1,2}(?:, \d{4})?)?\s*)?"
-    r"(?:\((?:[A-Za-z][\w .&/-]{0,30})\)\s*)?"
-    r"(?:--|[—–-])\s+(?=\S)"
-)
 # The furniture patterns run on lower-cased text (much faster than IGNORECASE).
 _CAPTION_MARK = re.compile(
     r"\[[^\]]{2,40}\]\s*$|\((?:photo|image|picture|file photo|credit)[^)]*\)"
     r"|^(?:photo|image|picture|file photo|caption|credit|source)\s*[:|]"
     r"|(?:getty images|/ ?afp|/ ?reuters|/ ?ap photo|ap photo/|shutterstock)\b"
 )
-_BYLINE = re.compile(
-    r"^\(?(?:by|written by|reported by|reporting by|editing by|story by|posted by)\s+[A-Z]"
-    r"[\w.'’-]*(?:\s+[A-Z][\w.'’-]*)*\s*(?:$|[,;|)(]|and\b)"
-    r"|^(?:reporter|correspondent|editor|author)s?\s*[:|]"
-    r"|^(?:published|updated|posted|last updated)\s*:?\s*\d",
-    re.IGNORECASE,
-)
-_BYLINE_WORDS = 14  # bylines are short; "By mid-morning 38 ships..." is a sentence
+# "Published: 3 March ...": a time stamp, not a sentence. Bylines are `clean.is_byline`.
+_STAMP = re.compile(r"^(?:published|updated|posted|last updated)\s*:?\s*\d")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.\w")
 _PROMO = re.compile(
     r"\b(?:sign up|subscribe|newsletter|share (?:this|on)|follow us|click here|read more"
@@ -114,25 +101,12 @@ def words_of(text: str) -> list[str]:
     return split_words(text)
 
 
-def strip_dateline(sentence: str) -> str:
-    """Drop a leading dateline ("SEOUL, Jan. 28 (Yonhap) -- ") but keep the sentence.
-
-    Why: the dateline is metadata the edition already shows; the fact after it is
-    often the lead of the story.
-    """
-    match = _DATELINE.match(sentence)
-    if not match:
-        return sentence
-    rest = sentence[match.end() :]
-    return rest[0].upper() + rest[1:] if rest else sentence
-
-
 def _is_furniture(paragraph: str) -> bool:
     """A caption, byline, promotion or heading paragraph: never summary material."""
     low = paragraph.lower()
-    byline = paragraph.count(" ") < _BYLINE_WORDS and _BYLINE.search(paragraph)
     return bool(
-        byline or _CAPTION_MARK.search(low) or _PROMO.search(low) or ("@" in low and _EMAIL.search(low))
+        is_byline(paragraph) or _STAMP.match(low) or _CAPTION_MARK.search(low) or _PROMO.search(low)
+        or ("@" in low and _EMAIL.search(low))
     )
 
 

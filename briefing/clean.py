@@ -17,7 +17,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-__all__ = ["clean_text", "parse_date", "parse_text_article", "title_from_sentence"]
+__all__ = [
+    "clean_text", "is_byline", "parse_date", "parse_text_article", "strip_dateline",
+    "title_from_sentence",
+]
 
 # ---------------------------------------------------------------------------- dates
 
@@ -108,15 +111,20 @@ _PATTERNS = [re.compile(p, re.I) for p in (
     r"leggi anche|lesen sie auch|lire aussi|voir aussi|leia também|veja também|"
     r"lea también|don'?t miss)\s*[:\-–—|]",
     r"^(?:follow|like)\b.{0,80}\bon (?:facebook|twitter|instagram|youtube|linkedin)\b",
-    r"^\(?(?:additional )?(?:reporting|writing|editing|compiled|research) by\b.{0,200}$",
     r"^(?:thanks? (?:you )?for (?:signing up|subscribing)|like this (?:story|article)\?)",
     r"^[-–•]?\s*(?:published|updated|posted|last updated)\s*(?:at|on)?\s*[:\-]?\s*"
     r"[\d:.apm ]{3,20}(?:[A-Z]{2,4})?\s*$",
 )]
-# "By Jane Doe", "By Jane Doe and John Roe, Reuters": capitalised names only (case matters).
+# "By Jane Doe", "Written by Jane Doe and John Roe, Reuters", "By Ana Reis | Staff Writer",
+# "Reporter: Ana Reis": the whole line is capitalised names (case matters), since "By then,
+# the road was closed." and "By Monday, 40 had died." are sentences. A wire's credit line
+# ("(Reporting by ...; Editing by ...)") is furniture whatever follows.
+_NAME = r"[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|de|van|von|der|da|al)){0,4}"
 _BYLINE = re.compile(
-    r"^(?:By|BY|by)\s+[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|de|van|von|der|da|al))"
-    r"{0,4}(?:\s*(?:,|and|&)\s*[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,4})*$"
+    r"^\(?(?:(?i:written|reported|story|posted) )?(?:By|BY|by)\s+"
+    rf"{_NAME}(?:\s*(?:,|;|\||and|&)\s*{_NAME})*\)?$"
+    rf"|^(?i:reporter|correspondent|editor|author)s?\s*[:|]\s*{_NAME}$"
+    r"|^\(?(?i:(?:additional )?(?:reporting|writing|editing|compiled|research) by\b).{0,200}$"
 )
 # Toolbar lines are made of nothing but widget words ("print dictionary print").
 _WIDGETS = frozenset(re.findall(r"\w+", """
@@ -150,10 +158,14 @@ _CAPTION_LEAD = re.compile(
     r"[^,;:\"“]{3,80}, \w+ing\b(?!.*\b(?:said|says|told)\b)",
     re.I,
 )
+# "SEOUL, Jan. 28 (Yonhap) -- ", "JERUSALEM/GAZA (Reuters) - ", "(AP) — ",
+# "SANTARÉM, Portugal, Nov. 18 (Meridian Wire) — " (accented capitals are capitals).
+_CAPS = "A-ZÀ-ÖØ-Þ"
 _DATELINE = re.compile(
-    r"^(?P<place>[A-Z][A-Z.'’-]+(?: [A-Z][A-Z.'’-]+){0,3})"
-    r"(?:,\s*(?P<date>[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,?\s+\d{4})?))?"
-    r"\s*(?:\((?P<agency>[^)\n]{2,40})\))?\s*(?:--|—|–|-)\s+(?=\S)"
+    rf"^(?:(?P<place>[{_CAPS}][{_CAPS}.'’-]+(?:[ /][{_CAPS}][{_CAPS}.'’-]+){{0,3}})"
+    rf"(?:,\s*[{_CAPS}][\w.'’-]*(?:\s+[{_CAPS}][\w.'’-]*){{0,2}})?"
+    r"(?:(?:,\s*|\s+)(?P<date>[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,?\s+\d{4})?))?\s*)?"
+    r"(?:\((?P<agency>[^()\n]{2,40})\)\s*)?(?:--|[—–-])\s+(?=\S)"
 )
 
 
@@ -190,7 +202,7 @@ def _is_pattern_boilerplate(line: str) -> bool:
         _is_breadcrumb(line)
         or _is_toolbar(line)
         or _is_caption(line)
-        or bool(_BYLINE.match(line))
+        or is_byline(line)
         or _is_shouting(line)
         or any(p.search(line) for p in _PATTERNS)
     )
@@ -260,7 +272,7 @@ def _clean(text: str, title: str = "") -> _Cleaned:
     kept = _drop_repeats(kept, result.dropped)
     kept = _drop_edges(kept, result.dropped)
     if kept:
-        kept[0] = _strip_dateline(kept[0])
+        kept[0] = strip_dateline(kept[0])
     result.lines = kept
     return result
 
@@ -338,12 +350,25 @@ def _is_lead_caption(line: str) -> bool:
     return _words(line) <= 20 and bool(_CAPTION_LEAD.match(line))
 
 
-def _strip_dateline(line: str) -> str:
-    """"SEOUL, Jan. 28 (Yonhap) -- The ministry said..." -> "The ministry said..."."""
+def is_byline(line: str) -> bool:
+    """Whether a line only says who wrote the article (a clipping's or a sentence's)."""
+    return bool(_BYLINE.match(line))
+
+
+def strip_dateline(line: str) -> str:
+    """"SEOUL, Jan. 28 (Yonhap) -- The ministry said..." -> "The ministry said...".
+
+    Why: the dateline is metadata the edition already shows; the fact after it is often
+    the lead of the story. A short place alone ("US - China talks...") and a bare dash (a
+    list item) are not datelines: removing them would cut the sentence.
+    """
     match = _DATELINE.match(line)
-    if not match or len(match.group("place").replace(".", "")) < 2:
+    if not match:
         return line
-    if not (match.group("date") or match.group("agency")) and len(match.group("place")) < 4:
+    place, date, agency = match.group("place", "date", "agency")
+    if not (place or agency):
+        return line
+    if place and (len(place.replace(".", "")) < 2 or not (date or agency) and len(place) < 4):
         return line
     rest = line[match.end():]
     return rest[0].upper() + rest[1:] if rest else line

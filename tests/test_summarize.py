@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from briefing.candidates import candidates, strip_dateline
+from briefing.candidates import candidates
+from briefing.clean import is_byline, strip_dateline
 from briefing.models import Article, Incident, Summary
 from briefing.summarize import headline, summarize
 from briefing.text import split_words
@@ -162,6 +163,9 @@ def test_dateline_stripped_but_sentence_kept() -> None:
     assert strip_dateline("WASHINGTON (Reuters) - The talks ended.") == "The talks ended."
     accented = "SANTARÉM, Portugal, Nov. 18 (Meridian Wire) — The river rose."
     assert strip_dateline(accented) == "The river rose."
+    assert strip_dateline("HAYWARD, Calif. (AP) — A train stopped.") == "A train stopped."
+    assert strip_dateline("US - China talks resumed.") == "US - China talks resumed."
+    assert is_byline("Written by Ana Reis | Staff Writer") and not is_byline("By Monday, 40 had died.")
 
 
 def test_opens_with_a_lead_then_follows_article_time_and_position() -> None:
