@@ -44,7 +44,8 @@ from briefing.models import Article
 DOC_WORDS = 400  # article length used for the capitalised-phrase test
 SPAN_PER_WORD = 25.0  # a text of n words is scored as if against texts of SPAN_PER_WORD * n words
 UNKNOWN_FREQ = 10**-7.5  # frequency assumed for words missing from the table
-NUMBER_FREQ = 1e-6  # numbers are specific ("228 on board"), though less than names
+NUMBER_FREQ = 1e-6  # large numbers are specific ("228 on board"), though less than names
+SMALL_NUMBERS = 3e-3  # frequency of "1"; a number n occurs about SMALL_NUMBERS / n
 YEAR_FREQ = 2e-5  # years are common context ("in 2005"), not event markers
 MIN_IDF = 0.4  # below this a word is a function word and is dropped
 TITLE_BOOST = 3.0  # a title word counts as this many occurrences in the body
@@ -101,12 +102,25 @@ def idf(term: str, span: float = DOC_WORDS) -> float:
     The longer the texts compared, the likelier they share a word by chance, so common
     words count for less in long texts than in headlines.
     """
-    if term[:1].isdigit():
-        is_year = len(term) == 4 and term.isdigit() and term[:2] in ("19", "20")
-        f = YEAR_FREQ if is_year else NUMBER_FREQ
-    else:
-        f = _frequencies().get(term, UNKNOWN_FREQ)
+    f = number_freq(term) if term[:1].isdigit() else _frequencies().get(term, UNKNOWN_FREQ)
     return -math.log(-math.expm1(-span * f))
+
+
+def number_freq(term: str) -> float:
+    """Frequency of a number per running word: small numbers are everywhere ("2 people",
+    "top 10", "page 1"), large ones are specific ("228 on board", "Flight 447").
+
+    Numbers in text fall off roughly as 1/n, so a number's frequency is SMALL_NUMBERS / n,
+    never below NUMBER_FREQ; a decimal counts by its digits ("8.8" as 88). Years are common
+    context ("in 2005"), not event markers. Without this, every listicle and every match
+    report shared "1", "2" and "5" as if they were names.
+    """
+    digits = term.replace(".", "").replace(":", "")
+    if len(term) == 4 and term.isdigit() and term[:2] in ("19", "20"):
+        return YEAR_FREQ
+    if not digits.isdigit() or int(digits) == 0:
+        return SMALL_NUMBERS
+    return max(NUMBER_FREQ, SMALL_NUMBERS / int(digits[:9]))
 
 
 def phrase_idf(phrase: str, span: float) -> float:

@@ -260,3 +260,12 @@ def test_names_join_over_small_words_but_not_over_the() -> None:
     assert "bosnia and herzegovina" in ents
     assert "fabian cancellara" in ents
     assert not any("cancellara the" in e for e in ents)
+
+
+def test_small_numbers_are_common_and_large_ones_specific() -> None:
+    from briefing.similarity import idf
+
+    span = 8192.0
+    assert idf("2", span) < 0.4 < idf("447", span)  # "2" is dropped as a function word
+    assert idf("228", span) > idf("28", span) > idf("5", span)
+    assert idf("2005", span) < idf("447", span)  # years are context, not event markers
