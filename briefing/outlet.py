@@ -193,14 +193,27 @@ def outlet_from_html(tree: Any, url: str | None = None) -> str:
     return _choose(candidates, support - {""})
 
 
-def strip_outlet(title: str, *outlets: str) -> str:
-    """"Headline | Harbor Ledger" -> "Headline" for each named outlet (suffix or prefix)."""
+_LAST_SEGMENT = re.compile(r"\s+(?:\||-|–|—|::|·|»|:)\s+([^|\-–—·»:]{2,40})$")
+
+
+def strip_outlet(title: str, *outlets: str, name_shaped: bool = False) -> str:
+    """"Headline | Harbor Ledger" -> "Headline" for each named outlet (suffix or prefix).
+
+    With `name_shaped`, trailing segments shaped like a name go too (" - Reuters",
+    " | Valley Courier"): an incident's headline is picked among many outlets' titles and
+    must carry none of them. A page's own title keeps what is not named, since "Ferry
+    runs aground - Kestrel Point" may be the headline itself.
+    """
     for outlet in filter(None, outlets):
         name = re.escape(outlet.strip())
         stripped = re.sub(rf"\s+(?:\||-|–|—|::|·|»|:)\s+(?:the\s+)?{name}\s*$", "", title, flags=re.I)
         stripped = re.sub(rf"^(?:the\s+)?{name}\s*(?:\||-|–|—|::|·|»|:)\s+", "", stripped, flags=re.I)
         if len(stripped.split()) >= 2:
             title = stripped
+    while name_shaped and (match := _LAST_SEGMENT.search(title)) and match.start() >= 12:
+        if not _is_name(match.group(1).strip()):
+            break
+        title = title[: match.start()]
     return title.strip()
 
 

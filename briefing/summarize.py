@@ -23,7 +23,6 @@ How a summary is made (each step says why):
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -33,6 +32,7 @@ from scipy import sparse
 from briefing.candidates import Candidate, candidates, words_of
 from briefing.facts import fact_keys, referents, shares_fact
 from briefing.models import Article, Incident, Summary, SummarySentence
+from briefing.outlet import strip_outlet
 from briefing.salience import StemmedText, stem, stop_words, sumy_scores
 
 __all__ = ["headline", "summarize"]
@@ -318,28 +318,6 @@ def summarize(
     )
 
 
-_OUTLET_SUFFIX = re.compile(r"\s+[-\u2013\u2014|:\u00b7]\s+([^-\u2013\u2014|:\u00b7]{2,40})$")
-
-
-def _clean_title(title: str, sources: set[str]) -> str:
-    """Drop outlet suffixes (" - Reuters", " | Harbor Ledger") from a title.
-
-    A trailing segment is an outlet when it names one of the incident's sources or
-    looks like a name (at most five words, each capitalised).
-    """
-    title = " ".join(title.split())
-    while True:
-        match = _OUTLET_SUFFIX.search(title)
-        if not match:
-            return title
-        tail = match.group(1).strip()
-        words = tail.split()
-        is_name = len(words) <= 5 and all(w[:1].isupper() or not w[:1].isalpha() for w in words)
-        if not (tail.lower() in sources or is_name) or match.start() < 12:
-            return title
-        title = title[: match.start()].rstrip()
-
-
 def _title_recency(articles: Sequence[Article]) -> np.ndarray:
     """Like `_recency`, per article: a story's newest titles say where it stands."""
     times = [a.published or a.collected for a in articles]
@@ -362,8 +340,8 @@ def headline(articles: Sequence[Article]) -> str:
     """
     if not articles:
         return ""
-    sources = {a.source.lower() for a in articles if a.source}
-    titles = [_clean_title(a.title, sources) for a in articles]
+    sources = sorted({a.source for a in articles if a.source})
+    titles = [strip_outlet(" ".join(a.title.split()), *sources, name_shaped=True) for a in articles]
     if len(titles) == 1:
         return titles[0]
     leads = [a.text[:600] for a in articles]

@@ -321,3 +321,7 @@ def test_strip_outlet_removes_suffix_or_prefix_only() -> None:
     assert strip_outlet("Ferry runs aground | The Coastal Post", "The Coastal Post") == "Ferry runs aground"
     assert strip_outlet("Meridian Wire - Ferry runs aground", "Meridian Wire") == "Ferry runs aground"
     assert strip_outlet("Meridian Wire staff win award", "Meridian Wire") == "Meridian Wire staff win award"
+    # a headline among outlets' titles also loses an unnamed, name-shaped suffix
+    assert strip_outlet("Ferry runs aground - Kestrel Point") == "Ferry runs aground - Kestrel Point"
+    tagged = "Ferry runs aground - Valley Courier | News"
+    assert strip_outlet(tagged, name_shaped=True) == "Ferry runs aground"
