@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from briefing.clean import is_byline, strip_dateline
+from briefing.furniture import is_byline, strip_dateline
 from briefing.models import Article
 from briefing.text import split_words
 
@@ -33,7 +33,7 @@ _CAPTION_MARK = re.compile(
     r"|^(?:photo|image|picture|file photo|caption|credit|source)\s*[:|]"
     r"|(?:getty images|/ ?afp|/ ?reuters|/ ?ap photo|ap photo/|shutterstock)\b"
 )
-# "Published: 3 March ...": a time stamp, not a sentence. Bylines are `clean.is_byline`.
+# "Published: 3 March ...": a time stamp, not a sentence. Bylines are `furniture.is_byline`.
 _STAMP = re.compile(r"^(?:published|updated|posted|last updated)\s*:?\s*\d")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.\w")
 _PROMO = re.compile(

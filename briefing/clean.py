@@ -9,6 +9,8 @@ The cleaner works on rules about the *shape* of lines (a short line without sent
 punctuation that no body text follows, a repeated line, a heading that opens a list of
 headlines) more than on known strings, because the project is measured on pages it has
 never seen. Its one duty beyond removing furniture is never to delete a body sentence.
+What a single line is (a byline, a caption, a toolbar) is judged in `briefing.furniture`;
+the passes here also weigh where a line stands among the others.
 """
 
 from __future__ import annotations
@@ -17,10 +19,17 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-__all__ = [
-    "clean_text", "is_byline", "parse_date", "parse_text_article", "strip_dateline",
-    "title_from_sentence",
-]
+from briefing.furniture import (
+    CLOSERS,
+    dateline_date,
+    is_boilerplate,
+    is_breadcrumb,
+    is_sentence,
+    strip_dateline,
+    word_count,
+)
+
+__all__ = ["clean_text", "parse_date", "parse_text_article", "title_from_sentence"]
 
 # ---------------------------------------------------------------------------- dates
 
@@ -57,86 +66,18 @@ def parse_date(value: str | None) -> datetime | None:
 
 # ---------------------------------------------------------------------------- line shapes
 
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
-_TERMINAL = re.compile(r"[.!?…。！？:]\W{0,3}$")
-_CLOSERS = "\"'”’)]»"
-
-
-def _words(line: str) -> int:
-    """Word count; CJK scripts have no spaces, so about two characters make a word."""
-    cjk = len(_CJK.findall(line))
-    return len(line.split()) + cjk // 2
-
-
-def _is_sentence(line: str) -> bool:
-    """Ends like a sentence (terminal punctuation, maybe inside closing quotes)."""
-    return bool(_TERMINAL.search(line.rstrip(_CLOSERS + " ")) or _TERMINAL.search(line))
-
-
 def _is_body(line: str) -> bool:
     """A line a reader would call text: a real sentence of some length, or a long line."""
-    words = _words(line)
-    return (words >= 8 and _is_sentence(line)) or words >= 30
+    words = word_count(line)
+    return (words >= 8 and is_sentence(line)) or words >= 30
 
 
 def _norm(line: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", " ", line.casefold()).split())
 
 
-# ---------------------------------------------------------------------------- boilerplate
+# ---------------------------------------------------------------------------- what the passes look for
 
-_BREADCRUMB_SEP = re.compile(r"\s(?:>|›|»|/|\||→|::)\s")
-_PATTERNS = [re.compile(p, re.I) for p in (
-    r"^you are here\W*$",
-    r"^home\s*(?:>|›|»|/|\|)",
-    r"^(?:leave|post|add|write) a (?:reply|comment|response)\b",
-    r"^(?:\d+\s+)?(?:comments?|replies|responses)\s*(?:\(\d+\))?$",
-    r"^(?:share|tweet|email|print)(?: (?:this|the))?(?: article| story| page| post)?"
-    r"(?: (?:on|via|by|with) \w+)?\W*$",
-    r"^share (?:this|the) (?:article|story|page|post)\b",
-    r"\b(?:sign up|subscribe|register)\b.{0,60}\bnewsletters?\b",
-    r"^(?:advertisement|advertising|sponsored(?: content)?|ad|story continues below.*|"
-    r"scroll to continue.*|continue reading\W*|read more\W*)$",
-    r"^(?:copyright\b|©|\(c\)\s*\d{4})", r"\ball rights reserved\b",
-    r"^(?:photo|photograph|image|picture|credit|source|graphic|illustration|video)"
-    r"(?: credit)?\s*[:：]",
-    r"\b(?:log ?in|sign ?in|sign up|register)\b.{0,50}"
-    r"\b(?:account|comments?|facebook|twitter|google|connect)\b",
-    r"^to (?:write|post|leave|add|view) (?:a )?comments?\b",
-    r"\(\s*\d+\s*/\s*\d+\s*\S{0,3}\)\s*$",
-    r"^tags?\b\s*[:\-]?\s", r"^(?:topics|filed under|keywords|categories)\s*:",
-    r"^(?:[\w-]+\s)?[\w-]*(?:icon|image|logo|button)s?\b(?:\s*\S+){0,2}$",
-    # "Related: <headline>", "Read more: ...", "SEE MORE: ...", "Leggi anche: ..."
-    r"^(?:related|read more|see more|see also|also read|read also|more|also on \S+|"
-    r"leggi anche|lesen sie auch|lire aussi|voir aussi|leia também|veja também|"
-    r"lea también|don'?t miss)\s*[:\-–—|]",
-    r"^(?:follow|like)\b.{0,80}\bon (?:facebook|twitter|instagram|youtube|linkedin)\b",
-    r"^(?:thanks? (?:you )?for (?:signing up|subscribing)|like this (?:story|article)\?)",
-    r"^[-–•]?\s*(?:published|updated|posted|last updated)\s*(?:at|on)?\s*[:\-]?\s*"
-    r"[\d:.apm ]{3,20}(?:[A-Z]{2,4})?\s*$",
-)]
-# "By Jane Doe", "Written by Jane Doe and John Roe, Reuters", "By Ana Reis | Staff Writer",
-# "Reporter: Ana Reis": the whole line is capitalised names (case matters), since "By then,
-# the road was closed." and "By Monday, 40 had died." are sentences. A wire's credit line
-# ("(Reporting by ...; Editing by ...)") is furniture whatever follows.
-_NAME = r"[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|de|van|von|der|da|al)){0,4}"
-_BYLINE = re.compile(
-    r"^\(?(?:(?i:written|reported|story|posted) )?(?:By|BY|by)\s+"
-    rf"{_NAME}(?:\s*(?:,|;|\||and|&)\s*{_NAME})*\)?$"
-    rf"|^(?i:reporter|correspondent|editor|author)s?\s*[:|]\s*{_NAME}$"
-    r"|^\(?(?i:(?:additional )?(?:reporting|writing|editing|compiled|research) by\b).{0,200}$"
-)
-# Toolbar lines are made of nothing but widget words ("print dictionary print").
-_WIDGETS = frozenset(re.findall(r"\w+", """
-    print dictionary email e mail share tweet facebook twitter linkedin whatsapp reddit
-    font size text a reset copy link url close menu search zoom listen audio save
-    bookmark comment comments more less kakao naver line telegram pinterest"""))
-_CREDIT = re.compile(
-    r"(?:(?<=\S)\s*\[[A-Za-z][A-Za-z/ ,.&'’-]{1,40}\]|"
-    r"\((?:photo|image|picture|file|credit|courtesy)[^)\n]{0,60}\)|"
-    r"\b(?:getty images|shutterstock|afp|ap photo|reuters|yonhap|epa|newsis)\)?)\s*$",
-    re.I,
-)
 _META_DATE = re.compile(
     r"^(?:published|updated|posted|last updated|first published|modified|date)\s*(?:on|at)?"
     r"\s*[:\-]?\s*(?P<value>.{6,60})$",
@@ -158,56 +99,6 @@ _CAPTION_LEAD = re.compile(
     r"[^,;:\"“]{3,80}, \w+ing\b(?!.*\b(?:said|says|told)\b)",
     re.I,
 )
-# "SEOUL, Jan. 28 (Yonhap) -- ", "JERUSALEM/GAZA (Reuters) - ", "(AP) — ",
-# "SANTARÉM, Portugal, Nov. 18 (Meridian Wire) — " (accented capitals are capitals).
-_CAPS = "A-ZÀ-ÖØ-Þ"
-_DATELINE = re.compile(
-    rf"^(?:(?P<place>[{_CAPS}][{_CAPS}.'’-]+(?:[ /][{_CAPS}][{_CAPS}.'’-]+){{0,3}})"
-    rf"(?:,\s*[{_CAPS}][\w.'’-]*(?:\s+[{_CAPS}][\w.'’-]*){{0,2}})?"
-    r"(?:(?:,\s*|\s+)(?P<date>[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,?\s+\d{4})?))?\s*)?"
-    r"(?:\((?P<agency>[^()\n]{2,40})\)\s*)?(?:--|[—–-])\s+(?=\S)"
-)
-
-
-def _is_breadcrumb(line: str) -> bool:
-    if line.startswith("|"):  # a table row, not a trail
-        return False
-    parts = _BREADCRUMB_SEP.split(line)
-    return len(parts) >= 3 and not _is_sentence(line) and all(_words(p) <= 12 for p in parts)
-
-
-def _is_toolbar(line: str) -> bool:
-    words = re.findall(r"\w+", line.casefold())
-    return 0 < len(words) <= 8 and all(w in _WIDGETS for w in words) and len(set(words)) > 0
-
-
-def _is_caption(line: str) -> bool:
-    """A photo caption: ends with a credit ("[AP/YONHAP]", "(Photo: X)", "/ Getty Images")."""
-    return _words(line) <= 60 and bool(_CREDIT.search(line))
-
-
-def _is_shouting(line: str) -> bool:
-    """An all-capitals line without sentence punctuation: a promo link or a kicker."""
-    letters = [c for c in line if c.isalpha()]
-    return (len(line.split()) >= 3 and len(letters) >= 10 and all(c.isupper() for c in letters)
-            and not _is_sentence(line))
-
-
-def _is_pattern_boilerplate(line: str) -> bool:
-    if len(line.strip(" \t-–—•*|·")) <= 2:
-        return True
-    if _words(line) > 25:
-        return False
-    return (
-        _is_breadcrumb(line)
-        or _is_toolbar(line)
-        or _is_caption(line)
-        or is_byline(line)
-        or _is_shouting(line)
-        or any(p.search(line) for p in _PATTERNS)
-    )
-
-
 # ---------------------------------------------------------------------------- the cleaner
 
 
@@ -249,7 +140,7 @@ def _logical_lines(text: str) -> list[str]:
 
 def _continues(previous: str, raw_next: str, line: str) -> bool:
     if (len(previous) < 40 or raw_next.startswith("#") or _LIST_MARK.match(raw_next)
-            or _is_sentence(previous)):
+            or is_sentence(previous)):
         return False
     return line[0].islower() or previous.endswith((",", ";", "-", "–"))
 
@@ -261,10 +152,10 @@ def _clean(text: str, title: str = "") -> _Cleaned:
     kept: list[str] = []
     for line in result.lines:
         meta = _META_DATE.match(line)
-        if meta and _words(line) <= 12 and (date := parse_date(meta.group("value"))):
+        if meta and word_count(line) <= 12 and (date := parse_date(meta.group("value"))):
             result.published = result.published or date
             result.dropped.append(line)
-        elif (title_key and _norm(line) == title_key) or _is_pattern_boilerplate(line):
+        elif (title_key and _norm(line) == title_key) or is_boilerplate(line):
             result.dropped.append(line)
         else:
             kept.append(line)
@@ -282,7 +173,7 @@ def _drop_related_lists(lines: list[str], dropped: list[str]) -> list[str]:
     kept: list[str] = []
     in_list = False
     for line in lines:
-        if _words(line) <= 8 and _RELATED.match(line):
+        if word_count(line) <= 8 and _RELATED.match(line):
             in_list = True
         elif in_list and not _is_body(line):
             pass
@@ -309,8 +200,8 @@ def _drop_repeats(lines: list[str], dropped: list[str]) -> list[str]:
     seen: set[str] = set()
     kept: list[str] = []
     for i, line in enumerate(lines):
-        caption = (i in twins and _words(line) <= 60 and not _ITEM.match(line)
-                   and (i < body_start or not _is_body(line)) and _words(line) >= 6)
+        caption = (i in twins and word_count(line) <= 60 and not _ITEM.match(line)
+                   and (i < body_start or not _is_body(line)) and word_count(line) >= 6)
         if keys[i] in seen or caption:
             dropped.append(line)
             continue
@@ -328,16 +219,16 @@ def _drop_edges(lines: list[str], dropped: list[str]) -> list[str]:
     """
     body = [i for i, line in enumerate(lines) if _is_body(line) and not _is_lead_caption(line)]
     if not body:
-        keep = [line for line in lines if _is_sentence(line) and _words(line) >= 4]
+        keep = [line for line in lines if is_sentence(line) and word_count(line) >= 4]
         dropped.extend(line for line in lines if line not in keep)
         return keep
     first, last = body[0], body[-1]
     kept: list[str] = []
     for i, line in enumerate(lines):
-        label = not _is_sentence(line) and not _ITEM.match(line)
+        label = not is_sentence(line) and not _ITEM.match(line)
         zone = first if i < first else len(lines) - 1 - last if i > last else 0
         # A zone of many labels is a table or a list that belongs to the article.
-        if zone and (zone <= 3 and label and _words(line) <= (20 if i < first else 6)
+        if zone and (zone <= 3 and label and word_count(line) <= (20 if i < first else 6)
                      or (i < first and _is_lead_caption(line))):
             dropped.append(line)
         else:
@@ -347,31 +238,7 @@ def _drop_edges(lines: list[str], dropped: list[str]) -> list[str]:
 
 def _is_lead_caption(line: str) -> bool:
     """"Kim Jong-un, standing in front of a missile.": a name, then a participle, no verb."""
-    return _words(line) <= 20 and bool(_CAPTION_LEAD.match(line))
-
-
-def is_byline(line: str) -> bool:
-    """Whether a line only says who wrote the article (a clipping's or a sentence's)."""
-    return bool(_BYLINE.match(line))
-
-
-def strip_dateline(line: str) -> str:
-    """"SEOUL, Jan. 28 (Yonhap) -- The ministry said..." -> "The ministry said...".
-
-    Why: the dateline is metadata the edition already shows; the fact after it is often
-    the lead of the story. A short place alone ("US - China talks...") and a bare dash (a
-    list item) are not datelines: removing them would cut the sentence.
-    """
-    match = _DATELINE.match(line)
-    if not match:
-        return line
-    place, date, agency = match.group("place", "date", "agency")
-    if not (place or agency):
-        return line
-    if place and (len(place.replace(".", "")) < 2 or not (date or agency) and len(place) < 4):
-        return line
-    rest = line[match.end():]
-    return rest[0].upper() + rest[1:] if rest else line
+    return word_count(line) <= 20 and bool(_CAPTION_LEAD.match(line))
 
 
 def clean_text(text: str, title: str = "") -> str:
@@ -389,9 +256,9 @@ def clean_text(text: str, title: str = "") -> str:
 
 def _is_headline(line: str) -> bool:
     return (
-        0 < _words(line) <= 25
-        and not line.rstrip(_CLOSERS).endswith(".")
-        and not _is_pattern_boilerplate(line)
+        0 < word_count(line) <= 25
+        and not line.rstrip(CLOSERS).endswith(".")
+        and not is_boilerplate(line)
         and not _META_DATE.match(line)
     )
 
@@ -424,7 +291,7 @@ def _find_title(raw: str) -> tuple[str, bool]:
                 and line.strip()):
             return line.strip(), True
     for line in _logical_lines(raw):
-        if _is_breadcrumb(line) or _is_pattern_boilerplate(line):
+        if is_breadcrumb(line) or is_boilerplate(line):
             continue
         return (line, True) if _is_headline(line) else ("", False)
     return "", False
@@ -453,7 +320,6 @@ def _date_in_text(raw: str) -> datetime | None:
     if iso:
         return parse_date(iso.group(0))
     for line in _logical_lines(head):
-        match = _DATELINE.match(line)
-        if match and match.group("date"):
-            return parse_date(match.group("date"))
+        if date := dateline_date(line):
+            return parse_date(date)
     return None

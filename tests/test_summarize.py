@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 import pytest
 
 from briefing.candidates import candidates
-from briefing.clean import is_byline, strip_dateline
+from briefing.furniture import is_byline, strip_dateline
 from briefing.models import Article, Incident, Summary
 from briefing.summarize import headline, summarize
 from briefing.text import split_words
