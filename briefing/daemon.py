@@ -33,6 +33,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from briefing.config import Schedule, load_schedule, load_schedules
 from briefing.errors import BriefingError
+from briefing.locks import file_lock, lock_path
 from briefing.scheduler import JOB_DEFAULTS, add_jobs, edition_trigger, latest_slot, next_runs
 from briefing.store import SLOT_DONE, Store
 
@@ -52,7 +53,7 @@ class DaemonLock:
     """One `briefing run` per workspace, held for the daemon's life."""
 
     def __init__(self, workspace: Path) -> None:
-        self.path = workspace / "output" / ".state" / "daemon.lock"
+        self.path = lock_path(workspace, "daemon")
         self._handle: IO[str] | None = None
 
     def acquire(self) -> None:
@@ -82,16 +83,11 @@ class DaemonLock:
 
 def daemon_running(workspace: Path) -> bool:
     """Whether a daemon holds this workspace's lock (on this host), without disturbing it."""
-    path = workspace / "output" / ".state" / "daemon.lock"
+    path = lock_path(workspace, "daemon")
     if not path.exists():
         return False
-    with open(path, "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        fcntl.flock(handle, fcntl.LOCK_UN)
-        return False
+    with file_lock(path, wait=False) as taken:
+        return not taken
 
 
 def _child_logging(level: int) -> None:

@@ -23,12 +23,11 @@ keeps a race from producing two sends even so.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import os
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from email.utils import make_msgid
@@ -38,6 +37,7 @@ from typing import Any
 from briefing import mail
 from briefing.config import EmailConfig, Schedule, load_schedules
 from briefing.errors import BriefingError, ConfigError
+from briefing.locks import file_lock, lock_path
 from briefing.models import Edition, Incident, Problem, SourceHealth, SummarySentence
 from briefing.store import Store
 
@@ -110,21 +110,9 @@ def mail_settings(workspace: Path) -> MailSettings:
                         cafile=get("BRIEFING_SMTP_CAFILE") or None)
 
 
-@contextmanager
-def mail_lock(workspace: Path, schedule: str, wait: bool = True) -> Iterator[bool]:
+def mail_lock(workspace: Path, schedule: str, wait: bool = True) -> AbstractContextManager[bool]:
     """Hold the schedule's mail lock; yields False (without waiting) when `wait` is off and it is busy."""
-    folder = workspace / "output" / ".state"
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / f"{schedule}.mail.lock", "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    return file_lock(lock_path(workspace, f"{schedule}.mail"), wait)
 
 
 # --- entry points ------------------------------------------------------------------

@@ -10,10 +10,9 @@ articles again.
 
 from __future__ import annotations
 
-import fcntl
 import logging
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import Any, Literal
 from briefing.claims import SlotClaim
 from briefing.config import Schedule, parse_duration
 from briefing.errors import BriefingError
+from briefing.locks import file_lock, lock_path
 from briefing.models import Article, Edition, Incident, Problem, SourceHealth
 from briefing.sources import Collected, collect_all
 from briefing.store import Store
@@ -73,20 +73,12 @@ def _noop(_stage: str) -> None:
     """Default stage callback: nothing to report to."""
 
 
-@contextmanager
-def schedule_lock(workspace: Path, schedule: str) -> Iterator[None]:
+def schedule_lock(workspace: Path, schedule: str) -> AbstractContextManager[bool]:
     """One build or collection of a schedule at a time (cron, daemon and hand runs share it).
 
-    An OS file lock dies with its process, so a crash never leaves a stale lock behind.
+    It waits: a build started by hand while the daemon builds runs after it, not instead.
     """
-    folder = workspace / "output" / ".state"
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / f"{schedule}.lock", "a+") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    return file_lock(lock_path(workspace, schedule))
 
 
 def collect(schedule: Schedule, workspace: Path, store: Store | None, now: datetime,
