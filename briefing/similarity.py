@@ -18,7 +18,15 @@ merge at 10).
 
 What separates two stories on one topic is mostly who, where and how many: capitalised
 phrases and numbers are added as extra features, and words seen capitalised mid-sentence
-are boosted. Title words count extra because a headline states the event. Each vector
+are boosted. An article that is only a headline (teaser feeds) has no sentence to show
+a name capitalised mid-sentence, and headlines mostly open with their subject ("Bieber
+surprises with SXSW performance", "Carney says ..."): there a capitalised first word
+counts as a name when it is rare in the table (the test `_entities` applies to sentence
+starts). With a body the body decides: rarity alone is a poor name test ("Tsunami aid
+donations ..." would boost "tsunami" and pull the 2010 Chile quake into the 2004
+tsunami on multiling2011 undated, 0.865 -> 0.847), and real names recur mid-sentence.
+Measured on uci-news headlines: B-cubed F1 0.806 -> 0.816, recall 0.818 -> 0.842.
+Title words count extra because a headline states the event. Each vector
 keeps only its strongest terms, which bounds the cost of comparing long articles and
 drops the generic background paragraphs news copy carries.
 """
@@ -50,6 +58,7 @@ YEAR_FREQ = 2e-5  # years are common context ("in 2005"), not event markers
 MIN_IDF = 0.4  # below this a word is a function word and is dropped
 TITLE_BOOST = 3.0  # a title word counts as this many occurrences in the body
 CAPITAL_BOOST = 2.0  # a word seen capitalised mid-sentence is likely a name
+NAME_IDF = 3.0  # a capitalised sentence opener this rare (idf at DOC_WORDS) may be a name
 ENTITY_BOOST = 1.0  # weight of a multi-word capitalised phrase relative to its words' mean
 LEAD_WORDS = 120  # words at the top of the text (the lead) get extra weight
 LEAD_BOOST = 2.5
@@ -163,7 +172,7 @@ def _entities(tokens: list[str], forms: defaultdict[str, Counter[str]]) -> list[
     for i, tok in enumerate([*tokens, "."]):
         starts = i == 0 or tokens[i - 1].endswith(".")
         calendar = _norm_token(tok) in CALENDAR
-        if tok[:1].isupper() and not calendar and not (starts and idf(stem(_norm_token(tok))) < 3.0):
+        if tok[:1].isupper() and not calendar and not (starts and idf(stem(_norm_token(tok))) < NAME_IDF):
             run.append(tok)
             continue
         if run and tok.lower() in PHRASE_LINK and i + 1 < len(tokens) and tokens[i + 1][:1].isupper():
@@ -184,9 +193,11 @@ def _count(
     caps: set[str],
     forms: defaultdict[str, Counter[str]],
     scale: float,
+    headline: bool = False,
 ) -> list[str]:
     """Add the weighted terms of `text` to `counts`; note capitalised terms and the
-    written forms of each stem (for evidence a reader can read)."""
+    written forms of each stem (for evidence a reader can read). In a `headline` with no
+    body a capitalised first word counts as a name when it is rare (see the module docstring)."""
     tokens = WORD.findall(text)
     for i, tok in enumerate(tokens):
         norm = _norm_token(tok)
@@ -195,7 +206,10 @@ def _count(
         term = stem(norm)
         w = scale * (LEAD_BOOST if i < LEAD_WORDS else 1.0)
         counts[term] += w
-        named = tok[:1].isupper() and i > 0 and not tokens[i - 1].endswith(".") and norm not in CALENDAR
+        starts = i == 0 or tokens[i - 1].endswith(".")
+        named = tok[:1].isupper() and norm not in CALENDAR and (
+            not starts or (headline and idf(term) >= NAME_IDF)
+        )
         forms[term][_POSSESSIVE.sub("", tok.rstrip(".")) if named else norm] += 1
         if named:
             caps.add(term)
@@ -207,8 +221,8 @@ def features(article: Article) -> Features:
     counts: defaultdict[str, float] = defaultdict(float)
     caps: set[str] = set()
     forms: defaultdict[str, Counter[str]] = defaultdict(Counter)
-    title_tokens = _count(article.title, counts, caps, forms, TITLE_BOOST)
-    body = article.text != article.title
+    body = article.text != article.title and bool(article.text.strip())
+    title_tokens = _count(article.title, counts, caps, forms, TITLE_BOOST, headline=not body)
     body_tokens = _count(article.text, counts, caps, forms, 1.0) if body else []
     span = float(2 ** round(math.log2(max(SPAN_PER_WORD * (len(title_tokens) + len(body_tokens)), 64))))
     weights: dict[str, float] = {}
