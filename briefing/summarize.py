@@ -329,6 +329,20 @@ def _title_recency(articles: Sequence[Article]) -> np.ndarray:
     return np.clip(1.0 - ages / _STALE_DAYS, 0.0, 1.0)
 
 
+HEADLINE_WORDS = 20  # longer than this, a "title" is a first sentence, not a headline
+
+
+def _headline_shaped(title: str, article: Article) -> bool:
+    """Whether a title reads as a headline. A clipping saved without its title line gets
+    a title cut from its first sentence ("US President Joe Biden spoke to Japanese Prime
+    Minister Fumio Kishida on the phone", and the body goes on "and strongly condemned
+    ..."); any real headline of the incident is better than that."""
+    body = article.text.lstrip()
+    cut_from_body = body.startswith(title) and body[len(title) : len(title) + 1] not in ("", "\n")
+    words = len(title.split())
+    return 0 < words <= HEADLINE_WORDS and not title.rstrip().endswith(".") and not cut_from_body
+
+
 def headline(articles: Sequence[Article]) -> str:
     """The incident's title: the article title most representative of the incident.
 
@@ -336,7 +350,7 @@ def headline(articles: Sequence[Article]) -> str:
     specific to one outlet. The chosen title is the one whose words are closest to
     the other titles and to the incident's leads (a centroid), with a preference for
     the newest titles of a story that runs over days (where it stands now), and with
-    outlet suffixes removed.
+    outlet suffixes removed. Titles that are really first sentences come last.
     """
     if not articles:
         return ""
@@ -353,5 +367,6 @@ def headline(articles: Sequence[Article]) -> str:
     lengths = np.array([len(t.split()) for t in titles], dtype=float)
     closeness = closeness - 0.02 * np.abs(lengths - np.median(lengths))
     closeness = _scale(closeness) + 1.0 * _title_recency(articles)
+    closeness[[not _headline_shaped(t, a) for t, a in zip(titles, articles, strict=True)]] -= 2.0
     closeness[[not t for t in titles]] = -np.inf
     return titles[int(np.argmax(closeness))]

@@ -222,6 +222,18 @@ def test_headline_strips_outlet_and_is_not_the_longest() -> None:
     assert headline(()) == ""
 
 
+def test_headline_prefers_a_real_headline_to_a_first_sentence_used_as_title() -> None:
+    sentence = ("The Island Wren ferry with 212 passengers on board ran aground off Kestrel "
+                "Point early on Friday and all of them were brought ashore by lifeboat crews.")
+    clipping = replace(ARTICLES[0], id="clip", title=sentence, text=sentence + " " + ARTICLES[0].text)
+    chosen = headline([clipping, *ARTICLES[1:]])
+    assert chosen != sentence and chosen in {a.title for a in ARTICLES[1:]} | {
+        "Island Wren ferry runs aground near Kestrel Point"}
+    assert headline([clipping]) == sentence  # the only title there is
+    cut = replace(clipping, title=" ".join(sentence.split()[:12]), text=sentence)  # cut by the folder parser
+    assert headline([cut, *ARTICLES[1:]]) != cut.title
+
+
 def test_updated_incident_prefers_new_facts_and_marks_them() -> None:
     first = summarize(INCIDENT, words=60)
     follow_up = _article(
