@@ -14,7 +14,9 @@ as rare (names, places). The factor 25 is a compromise measured on the shared se
 larger factors leave only names, so two reports of a long-running story share almost
 nothing (multiling2011 F1 0.80 at 50 vs 0.83 at 25); smaller ones let topic words
 ("North Korea", "missile") carry two different launches into one incident (the seeds
-merge at 10).
+merge at 10). The two goals pull apart: at 2, multiling2011's months-long topics group
+almost perfectly without dates (F1 0.98) but the seeds merge, with or without their
+dates, and more unrelated pages join the topics (bench/grouping.py --distractors).
 
 What separates two stories on one topic is mostly who, where and how many: capitalised
 phrases and numbers are added as extra features, and words seen capitalised mid-sentence
