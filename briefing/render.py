@@ -44,7 +44,9 @@ Globals: ``incident_file(id)`` (the file name of an incident's archive page).
 from __future__ import annotations
 
 import bisect
+import contextlib
 import functools
+import gc
 import hashlib
 import html as html_lib
 import json
@@ -54,6 +56,7 @@ import subprocess
 import traceback
 import unicodedata
 from collections import Counter
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -337,21 +340,43 @@ def render_pdf(
         log.warning("no installed font can draw %d characters (%s); they print as boxes. "
                     "Install fonts such as fonts-noto-core or fonts-noto-cjk", len(missing),
                     missing[:20])
-    document = weasyprint.HTML(
-        string=html,
-        base_url=BUILTIN_TEMPLATES.as_uri() + "/",
-        url_fetcher=make_url_fetcher(),
-    ).render()
-    document.metadata.title = title
-    document.metadata.authors = [author]
-    document.metadata.generator = "briefing"
-    if created is not None:
-        document.metadata.created = created.isoformat(timespec="seconds")
-    try:
-        pdf = document.write_pdf(pdf_variant=pdf_variant)
-    except KeyError as exc:
-        raise ConfigError(f"unknown pdf_variant {pdf_variant!r}", "try pdf/a-3b") from exc
+    with _gc_frozen():
+        document = weasyprint.HTML(
+            string=html,
+            base_url=BUILTIN_TEMPLATES.as_uri() + "/",
+            url_fetcher=make_url_fetcher(),
+        ).render()
+        document.metadata.title = title
+        document.metadata.authors = [author]
+        document.metadata.generator = "briefing"
+        if created is not None:
+            document.metadata.created = created.isoformat(timespec="seconds")
+        try:
+            pdf = document.write_pdf(pdf_variant=pdf_variant)
+        except KeyError as exc:
+            raise ConfigError(f"unknown pdf_variant {pdf_variant!r}", "try pdf/a-3b") from exc
     return bytes(pdf)
+
+
+@contextlib.contextmanager
+def _gc_frozen() -> Iterator[None]:
+    """Keep the garbage collector's full passes off the objects that exist before a render.
+
+    WeasyPrint allocates millions of objects, which triggers many full collections, and
+    each one walks every object of the process: in a build process (a quarter of a million
+    objects before the PDF starts) that was a fifth of the 30-incident render time.
+    `gc.freeze` parks the existing objects where collections skip them; the render's own
+    garbage is still collected, and `gc.unfreeze` puts the parked objects back. A caller
+    that froze objects itself is left alone.
+    """
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def missing_glyphs(html: str) -> str:
