@@ -1,12 +1,14 @@
 """PDF render time and size for editions of 10, 30 and 100 incidents; a cheap --help.
 
-    .venv/bin/python bench/render.py [--sizes 10,30,100] [--repeat 2] [--profile N]
+    .venv/bin/python bench/render.py [--sizes 10,30,100] [--repeat 3] [--profile N]
 
 The editions are synthetic but made of real text: the demo edition (schedules/demo.toml,
 built in memory by a dry run in a temporary workspace) has its incidents repeated with
 fresh ids, titles and sources until there are N. Each size is rendered `--repeat` times
 and the best time is reported (the first run of the process also pays for font loading,
-which is reported separately as the warm-up). Budget (issue 6): a 30-incident PDF under
+which is reported separately as the warm-up). The baseline, run interleaved in the same
+process, is WeasyPrint on the same words as plain HTML (`plain s`), and `ratio` is the
+edition's CPU time over it. Budget (issue 6): a 30-incident PDF under
 2 MB that renders in under 3 s. `--profile N` prints where the time goes for N incidents.
 
 Measured on the 2-core machine (Nov 2026): 30 incidents, 14 pages, 0.09 MB, 2.4-3.0 s CPU
@@ -18,6 +20,12 @@ freeze cut the CPU time of the 30-incident render in this process from 2.9 to 2.
 What is left is WeasyPrint's own work per box (70% of the instructions are the Python
 interpreter; Pango and HarfBuzz under 7%, font subsetting under 0.3%), plus a WeasyPrint
 quirk: target-counter() makes it lay out the pages of the at-a-glance list three times.
+Python calls per part of the 30-incident edition (cProfile counts, which do not move
+with the load; 3.40M in all, 0.59M for the plain baseline): the per-incident source lists
+23%, the at-a-glance list 20% (its page numbers and their re-layouts 8%, the leader dots
+3%), the attribution marks 9%, the sources appendix 8%, timelines 4%, hyphenation and
+justification about 1% each. Printing the source lists as run-in text or the appendix
+table as lines costs more calls, not fewer.
 
 It also checks that `briefing --help` does not import WeasyPrint (a fresh interpreter
 run with `-X importtime`), since every cron job and shell completion pays for it.
@@ -90,6 +98,30 @@ def synthetic(base: Edition, n: int) -> Edition:
     return replace(base, incidents=tuple(incidents), sources=sources)
 
 
+def plain_html(edition: Edition) -> str:
+    """The baseline: the same words as plain HTML with WeasyPrint's default style (a
+    heading and paragraphs per incident, sources as paragraphs, no page furniture). What
+    the edition costs over this is what its design costs; the ratio of the two, run in
+    the same process, holds when the machine's load moves both."""
+    from html import escape
+
+    parts = [f"<h1>{escape(edition.title)}</h1>"]
+    for inc in edition.incidents:
+        parts.append(f"<h2>{escape(inc.title)}</h2>")
+        parts.append("<p>" + " ".join(escape(s.text) for s in inc.summary) + "</p>")
+        parts.extend(f"<p>{escape(a.source)} {escape(a.title)}</p>" for a in inc.articles)
+    return "<!doctype html><html lang=en><body>" + "".join(parts) + "</body></html>"
+
+
+def plain_once(edition: Edition) -> float:
+    """PDF CPU seconds of the baseline document."""
+    from briefing.render import render_pdf
+
+    c1 = time.process_time()
+    render_pdf(plain_html(edition), title=edition.title)
+    return time.process_time() - c1
+
+
 def render_once(edition: Edition) -> tuple[float, float, float, int, int]:
     """(HTML seconds, PDF wall seconds, PDF CPU seconds, PDF bytes, pages) for one edition."""
     from pypdf import PdfReader
@@ -120,7 +152,7 @@ def help_imports_weasyprint() -> tuple[bool, float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10,30,100")
-    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--profile", type=int, default=0, metavar="N")
     args = parser.parse_args()
     base = demo_edition()
@@ -132,16 +164,19 @@ def main() -> int:
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (wall time counts "
           "the neighbours; the budget is checked on the PDF's CPU time)")
     print(f"{'incidents':>9} {'articles':>8} {'pages':>5} {'html s':>7} {'pdf cpu s':>9} "
-          f"{'pdf wall s':>10} {'pdf MB':>7}")
+          f"{'pdf wall s':>10} {'pdf MB':>7} {'plain s':>8} {'ratio':>7}")
     for n in [int(x) for x in args.sizes.split(",") if x]:
         edition = synthetic(base, n)
-        runs = [render_once(edition) for _ in range(max(1, args.repeat))]
+        runs, plain = [], []
+        for _ in range(max(1, args.repeat)):  # interleaved, so both see the same load
+            runs.append(render_once(edition))
+            plain.append(plain_once(edition))
         html_s = min(r[0] for r in runs)
         wall = min(r[1] for r in runs)
         cpu = min(r[2] for r in runs)
         size, pages = runs[0][3], runs[0][4]
         print(f"{n:>9} {edition.article_count:>8} {pages:>5} {html_s:>7.3f} {cpu:>9.2f} "
-              f"{wall:>10.2f} {size / 1e6:>7.2f}")
+              f"{wall:>10.2f} {size / 1e6:>7.2f} {min(plain):>8.2f} {cpu / min(plain):>6.2f}x")
         if n == BUDGET_SIZE and (size / 1e6 >= MAX_MB or cpu >= MAX_SECONDS):
             ok = False
             print(f"  over budget: {BUDGET_SIZE} incidents must stay under {MAX_MB} MB and "
