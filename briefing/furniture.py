@@ -109,7 +109,7 @@ def is_breadcrumb(line: str) -> bool:
 
 def _is_toolbar(line: str) -> bool:
     words = re.findall(r"\w+", line.casefold())
-    return 0 < len(words) <= 8 and all(w in _WIDGETS for w in words) and len(set(words)) > 0
+    return 0 < len(words) <= 8 and all(w in _WIDGETS for w in words)
 
 
 def _is_caption(line: str) -> bool:
