@@ -35,6 +35,7 @@ _CAPTION_MARK = re.compile(
 )
 # "Published: 3 March ...": a time stamp, not a sentence. Bylines are `furniture.is_byline`.
 _STAMP = re.compile(r"^(?:published|updated|posted|last updated)\s*:?\s*\d")
+_STAMP_WORDS = 14  # a stamp is short: "Updated 3 times since the report, the toll rose" is not
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.\w")
 _PROMO = re.compile(
     r"\b(?:sign up|subscribe|newsletter|share (?:this|on)|follow us|click here|read more"
@@ -105,7 +106,8 @@ def _is_furniture(paragraph: str) -> bool:
     """A caption, byline, promotion or heading paragraph: never summary material."""
     low = paragraph.lower()
     return bool(
-        is_byline(paragraph) or _STAMP.match(low) or _CAPTION_MARK.search(low) or _PROMO.search(low)
+        is_byline(paragraph) or (len(low.split()) < _STAMP_WORDS and _STAMP.match(low))
+        or _CAPTION_MARK.search(low) or _PROMO.search(low)
         or ("@" in low and _EMAIL.search(low))
     )
 

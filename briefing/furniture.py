@@ -67,15 +67,21 @@ _PATTERNS = [re.compile(p, re.I) for p in (
     r"[\d:.apm ]{3,20}(?:[A-Z]{2,4})?\s*$",
 )]
 # "By Jane Doe", "Written by Jane Doe and John Roe, Reuters", "By Ana Reis | Staff Writer",
-# "Reporter: Ana Reis": the whole line is capitalised names (case matters), since "By then,
-# the road was closed." and "By Monday, 40 had died." are sentences. A wire's credit line
-# ("(Reporting by ...; Editing by ...)") is furniture whatever follows.
+# "By Jane Doe, staff writer", "By Jane Doe for AP", "Reporter: Ana Reis": the line is
+# capitalised names (case matters) and at most a role, since "By then, the road was
+# closed." and "By Monday, 40 had died." are sentences. A wire's credit line is names
+# too ("Reporting by Ana Reis; Editing by Tom Hale"), or anything in brackets: "Research
+# by Oxford economists shows inflation fell." is a sentence.
 _NAME = r"[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|de|van|von|der|da|al)){0,4}"
+_NAMES = rf"{_NAME}(?:\s*(?:,|;|\||and|&)\s*{_NAME})*"
+_ROLE = r"(?:\s*[,|]\s*(?i:[a-z ]{0,24}(?:writer|reporter|correspondent|editor|contributor)))?"
+_CREDIT_BY = r"(?i:(?:additional )?(?:reporting|writing|editing|compiled|research) by)"
 _BYLINE = re.compile(
     r"^\(?(?:(?i:written|reported|story|posted) )?(?:By|BY|by)\s+"
-    rf"{_NAME}(?:\s*(?:,|;|\||and|&)\s*{_NAME})*\)?$"
+    rf"{_NAMES}{_ROLE}(?:\s+(?:for|of|at)\s+(?:the\s+)?{_NAME})?\)?$"
     rf"|^(?i:reporter|correspondent|editor|author)s?\s*[:|]\s*{_NAME}$"
-    r"|^\(?(?i:(?:additional )?(?:reporting|writing|editing|compiled|research) by\b).{0,200}$"
+    rf"|^\({_CREDIT_BY}\s[^()\n]{{0,200}}\)\.?$"
+    rf"|^{_CREDIT_BY}\s+{_NAME}(?:\s*(?:,|;|and|&)\s*(?:{_CREDIT_BY}\s+)?{_NAME})*\.?$"
 )
 # Toolbar lines are made of nothing but widget words ("print dictionary print").
 _WIDGETS = frozenset(re.findall(r"\w+", """
@@ -95,7 +101,7 @@ _DATELINE = re.compile(
     rf"^(?:(?P<place>[{_CAPS}][{_CAPS}.'’-]+(?:[ /][{_CAPS}][{_CAPS}.'’-]+){{0,3}})"
     rf"(?:,\s*[{_CAPS}][\w.'’-]*(?:\s+[{_CAPS}][\w.'’-]*){{0,2}})?"
     r"(?:(?:,\s*|\s+)(?P<date>[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,?\s+\d{4})?))?\s*)?"
-    r"(?:\((?P<agency>[^()\n]{2,40})\)\s*)?(?:--|[—–-])\s+(?=\S)"
+    r"(?:\((?P<agency>[A-Za-z][^()\n]{1,39})\)\s*)?(?:--|[—–-])\s+(?=\S)"
 )
 
 

@@ -367,6 +367,7 @@ def headline(articles: Sequence[Article]) -> str:
     lengths = np.array([len(t.split()) for t in titles], dtype=float)
     closeness = closeness - 0.02 * np.abs(lengths - np.median(lengths))
     closeness = _scale(closeness) + 1.0 * _title_recency(articles)
-    closeness[[not _headline_shaped(t, a) for t, a in zip(titles, articles, strict=True)]] -= 2.0
+    cut = [not _headline_shaped(t, a) for t, a in zip(titles, articles, strict=True)]
+    closeness[cut] -= 3.0  # scores span 0-2: any real headline wins
     closeness[[not t for t in titles]] = -np.inf
     return titles[int(np.argmax(closeness))]

@@ -166,6 +166,18 @@ def test_dateline_stripped_but_sentence_kept() -> None:
     assert strip_dateline("HAYWARD, Calif. (AP) — A train stopped.") == "A train stopped."
     assert strip_dateline("US - China talks resumed.") == "US - China talks resumed."
     assert is_byline("Written by Ana Reis | Staff Writer") and not is_byline("By Monday, 40 had died.")
+    for byline in ("By Jane Doe, staff writer", "By Jane Doe and John Roe for AP",
+                   "Reporting by Ana Reis; Editing by Tom Hale", "(Reporting by Ana Reis in Lisbon)"):
+        assert is_byline(byline), byline
+    for sentence in ("Research by Oxford economists shows inflation fell.", "By then, the road was closed."):
+        assert not is_byline(sentence), sentence
+    assert strip_dateline("(1/3) - next photo") == "(1/3) - next photo"  # a counter, not an agency
+    assert strip_dateline("(AP) — A train stopped.") == "A train stopped."
+    from briefing.candidates import _is_furniture
+
+    assert _is_furniture("Published: 3 March 2026, 10:04")
+    assert not _is_furniture("Updated 3 times since the report, the toll rose to 40 as rescuers "
+                             "dug through the night.")
 
 
 def test_opens_with_a_lead_then_follows_article_time_and_position() -> None:
