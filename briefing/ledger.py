@@ -16,7 +16,7 @@ rules it keeps:
   that recipient) is not retried automatically. `retry_pending` is what the daemon
   calls on every tick; ``briefing send`` retries on purpose, ignoring the backoff.
 
-Sends of one schedule hold an OS file lock (``output/.state/<schedule>.mail.lock``), so
+Sends of one schedule hold an OS file lock (``output/.state/mail/<schedule>.lock``), so
 two processes on one machine never send concurrently; the claim's compare-and-set
 keeps a race from producing two sends even so.
 """
@@ -112,7 +112,7 @@ def mail_settings(workspace: Path) -> MailSettings:
 
 def mail_lock(workspace: Path, schedule: str, wait: bool = True) -> AbstractContextManager[bool]:
     """Hold the schedule's mail lock; yields False (without waiting) when `wait` is off and it is busy."""
-    return file_lock(lock_path(workspace, f"{schedule}.mail"), wait)
+    return file_lock(lock_path(workspace, f"mail/{schedule}"), wait)
 
 
 # --- entry points ------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Workspace file locks (output/.state/<name>.lock): one process at a time for a job.
+"""Workspace file locks (under output/.state/): one process at a time for a job.
 
 Why OS file locks (flock): the kernel drops them when their process dies, so a crash
 never leaves a stale lock behind, and cron runs, the daemon and hand runs see the same
@@ -16,7 +16,12 @@ __all__ = ["file_lock", "lock_path"]
 
 
 def lock_path(workspace: Path, name: str) -> Path:
-    """Where the workspace keeps the lock called `name`."""
+    """Where the workspace keeps the lock called `name`.
+
+    Schedule and mail locks live in folders of their own ("schedules/<name>",
+    "mail/<name>"): a schedule is named by its file, so a schedule called "daemon" or
+    "x.mail" must not share the daemon's lock or schedule x's mail lock.
+    """
     return workspace / "output" / ".state" / f"{name}.lock"
 
 

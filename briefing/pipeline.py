@@ -78,7 +78,7 @@ def schedule_lock(workspace: Path, schedule: str) -> AbstractContextManager[bool
 
     It waits: a build started by hand while the daemon builds runs after it, not instead.
     """
-    return file_lock(lock_path(workspace, schedule))
+    return file_lock(lock_path(workspace, f"schedules/{schedule}"))
 
 
 def collect(schedule: Schedule, workspace: Path, store: Store | None, now: datetime,
