@@ -1,24 +1,36 @@
-"""Build briefing/data/english_idf.tsv.gz, the background word weights for grouping.
-
-Run once, offline, by a maintainer; the result ships with the package so grouping needs
-no download and no corpus of its own. The source is the English frequency list of the
-`wordfreq` package (Robyn Speer et al.; data CC BY-SA 4.0, built from Wikipedia,
-subtitles, news, books, web text, Reddit and Twitter), which is far larger and more
-general than any batch of news one edition sees. wordfreq itself is ~57 MB and is NOT a
-dependency: only its ~1.5 MB English list is read here.
+"""Build the background word weights for grouping in `briefing/data/`.
 
     pip download wordfreq msgpack --no-deps -d /tmp/wf   # then unzip both wheels
-    PYTHONPATH=/tmp/wf python bench/build_idf_table.py /tmp/wf/wordfreq/data/large_en.msgpack.gz
+    PYTHONPATH=/tmp/wf python bench/build_idf_table.py /tmp/wf/wordfreq/data
 
-Words are folded to Snowball stems (the same stemmer briefing.similarity uses) and the
-frequencies of words sharing a stem are summed. Each line is `stem<TAB>centibels`, where
-centibels = round(-100 * log10(frequency per word of running text)). Stems rarer than
-1e-7 are left out: briefing treats every unlisted stem as rare.
+Run once, offline, by a maintainer; the results ship with the package so grouping needs
+no download and no corpus of its own. The source is the word-frequency lists of the
+`wordfreq` package (Robyn Speer et al.; data CC BY-SA 4.0, built from Wikipedia,
+subtitles, news, books, web text, Reddit and Twitter), which are far larger and more
+general than any batch of news one edition sees. wordfreq itself is ~57 MB and is NOT a
+dependency: only its lists are read here.
+
+What it writes:
+- `english_idf.tsv.gz` from the large English list, down to 1e-7 per word;
+- `idf/<lang>.tsv.gz` for the other languages written with spaces between words, from
+  their small lists (down to 1e-6 per word, or 3e-6 where there is no stemmer and every
+  inflected form is its own key; 10k-30k keys each): without them a German
+  or Russian article's every function word ("und", "что") is unknown, so it counts as a
+  rare name, and all articles in that language fall into one incident;
+- `idf/common_words.json`: each language's most frequent words, by which
+  `briefing.similarity` tells an article's language.
+
+Words are folded to Snowball stems where NLTK has a stemmer for the language (the same
+stemmer briefing.similarity uses), otherwise lower-cased; frequencies of words sharing a
+key are summed. Each line is `key<TAB>centibels`, where centibels =
+round(-100 * log10(frequency per word of running text)). Keys rarer than the cut are left
+out: briefing treats every unlisted key as rare.
 """
 
 from __future__ import annotations
 
 import gzip
+import json
 import math
 import re
 import sys
@@ -28,26 +40,67 @@ from pathlib import Path
 import msgpack  # type: ignore[import-not-found]
 from nltk.stem.snowball import SnowballStemmer
 
-OUT = Path(__file__).resolve().parents[1] / "briefing" / "data" / "english_idf.tsv.gz"
-WORD = re.compile(r"^[a-z]+$")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from briefing.similarity import LANGUAGES  # noqa: E402  (the languages and their stemmers)
+
+DATA = ROOT / "briefing" / "data"
+COMMON = 150  # words per language used to tell the language of an article
+ENGLISH = re.compile(r"^[a-z]+$")
+LETTERS = re.compile(r"^[^\W\d_]+(?:['’][^\W\d_]+)*$")
+
+
+def _lists(path: Path) -> list[list[str]]:
+    with gzip.open(path) as fh:
+        return list(msgpack.load(fh, raw=False))
+
+
+def write_table(out: Path, table: list[list[str]], stemmer_name: str | None, words: re.Pattern[str],
+                cut: float) -> int:
+    """Stem-keyed frequencies (centibels) of one wordfreq list, rarest cut off."""
+    stemmer = SnowballStemmer(stemmer_name) if stemmer_name else None
+    freq: dict[str, float] = defaultdict(float)
+    for centibels, bucket in enumerate(table[1:], start=1):
+        f = 10 ** (-centibels / 100)
+        for word in bucket:
+            if words.match(word):
+                freq[stemmer.stem(word) if stemmer else word] += f
+    rows = sorted((s, round(-100 * math.log10(f))) for s, f in freq.items() if f >= cut)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    lines = [f"{key}\t{cb}\n" for key, cb in rows]
+    header = "# stem\tcentibels; derived from wordfreq (CC BY-SA 4.0), see bench/build_idf_table.py\n"
+    with open(out, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=9, mtime=0) as fh:
+        fh.write("".join([header, *lines]).encode("utf-8"))  # mtime 0: the same input, the same bytes
+    return len(rows)
+
+
+def common_words(table: list[list[str]]) -> list[str]:
+    """The language's most frequent words (letters only), most frequent first."""
+    out: list[str] = []
+    for bucket in table[1:]:  # table[0] is wordfreq's header
+        out.extend(w for w in bucket if LETTERS.match(w) and len(w) > 1)
+        if len(out) >= COMMON:
+            break
+    return out[:COMMON]
 
 
 def main(source: str) -> None:
-    with gzip.open(source) as fh:
-        table = msgpack.load(fh, raw=False)
-    stemmer = SnowballStemmer("english")
-    freq: dict[str, float] = defaultdict(float)
-    for centibels, words in enumerate(table[1:], start=1):
-        f = 10 ** (-centibels / 100)
-        for word in words:
-            if WORD.match(word):
-                freq[stemmer.stem(word)] += f
-    rows = sorted((s, round(-100 * math.log10(f))) for s, f in freq.items() if f >= 1e-7)
-    with gzip.open(OUT, "wt", encoding="utf-8", compresslevel=9) as out:
-        out.write("# stem\tcentibels; derived from wordfreq (CC BY-SA 4.0), see bench/build_idf_table.py\n")
-        for stem, cb in rows:
-            out.write(f"{stem}\t{cb}\n")
-    print(f"{len(rows)} stems -> {OUT} ({OUT.stat().st_size} bytes)")
+    src = Path(source)
+    english = _lists(src / "large_en.msgpack.gz")
+    n = write_table(DATA / "english_idf.tsv.gz", english, "english", ENGLISH, 1e-7)
+    print(f"en: {n} stems")
+    common = {"en": common_words(english)}
+    for lang, stemmer in LANGUAGES.items():
+        if lang == "en":
+            continue
+        table = _lists(src / f"small_{lang}.msgpack.gz")
+        cut = 1e-6 if stemmer else 3e-6  # unstemmed lists hold every inflected form
+        n = write_table(DATA / "idf" / f"{lang}.tsv.gz", table, stemmer, LETTERS, cut)
+        common[lang] = common_words(table)
+        print(f"{lang}: {n} keys")
+    rows = (f"{json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in sorted(common.items()))
+    (DATA / "idf" / "common_words.json").write_text("{\n" + ",\n".join(rows) + "\n}\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -214,6 +214,20 @@ def distractors() -> None:
     n = len(arts) - len(gold)
     print(f"multiling2011-en + {n} AEB pages: {wrong} AEB pages put into a multiling topic;"
           f" multiling P={p:.3f} R={r:.3f} F1={f:.3f}")
+    pages = [replace(a, published=times[0]) for a in arts if a.id.startswith("aeb-")]
+    alone = predicted(pages)  # the pages alone, as one day's batch
+    size = Counter(alone.values())
+    foreign = [a for a in pages if _language(a) != "en"]
+    joined = [a for a in foreign if size[alone[a.id]] > 1]
+    print(f"AEB pages alone, all on one day: {len(foreign)} not in English, of which {len(joined)}"
+          f" grouped with another page (the set holds no two reports of one story in another"
+          f" language); {sum(1 for v in size.values() if v > 1)} incidents of 2 or more pages")
+
+
+def _language(article: Article) -> str:
+    from briefing.similarity import WORD, language
+
+    return language(WORD.findall(f"{article.title} {article.text}")[:300])
 
 
 def synth(base: Sequence[Article], n: int, rng: random.Random) -> list[Article]:

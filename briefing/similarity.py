@@ -4,13 +4,15 @@ Why a background IDF: a word's weight must not depend on how many articles one e
 happens to hold (on a quiet day with five articles every word is "rare", and on a busy
 day a story's own name becomes "common" and stops counting). The weights come from a
 general English word-frequency table shipped in `briefing/data/english_idf.tsv.gz`
-(derived once from wordfreq, see `bench/build_idf_table.py`). A word's frequency f per
-running word is turned into the chance that a text of L words contains it,
-df = 1 - exp(-L f), and idf = -ln(df). L is the text's own length times 50 (rounded
-to a power of two): long texts share common words by chance, so in full articles only
-fairly rare words count ("the", "said", "Korea", "missile" weigh little, "Kishida" a
-lot), while in headlines topical words still do. Words missing from the table count
-as rare (names, places). The factor 25 is a compromise measured on the shared sets:
+(derived once from wordfreq, see `bench/build_idf_table.py`) or, for an article in one
+of 27 other languages (told by its common words, `language`), that language's table in
+`briefing/data/idf/`. A word's frequency f per running word is turned into the chance
+that a text of L words contains it, df = 1 - exp(-L f), and idf = -ln(df). L is the
+text's own length times SPAN_PER_WORD (rounded to a power of two): long texts share
+common words by chance, so in full articles only fairly rare words count ("the",
+"said", "Korea", "missile" weigh little, "Kishida" a lot), while in headlines topical
+words still do. Words missing from the table count as rare (names, places). The
+factor 25 is a compromise measured on the shared sets:
 larger factors leave only names, so two reports of a long-running story share almost
 nothing (multiling2011 F1 0.80 at 50 vs 0.83 at 25); smaller ones let topic words
 ("North Korea", "missile") carry two different launches into one incident (the seeds
@@ -36,6 +38,7 @@ drops the generic background paragraphs news copy carries.
 from __future__ import annotations
 
 import gzip
+import json
 import math
 import re
 from collections import Counter, defaultdict
@@ -80,24 +83,45 @@ CALENDAR = frozenset({  # "May" is left out: it is also a surname
 PHRASE_LINK = {"of", "de", "la", "al", "van", "von", "bin", "del", "da", "and"}
 
 
-@lru_cache(maxsize=1)
-def _stemmer() -> Any:
+# Languages with a background table (`briefing/data/idf/`, built by
+# bench/build_idf_table.py) and NLTK's Snowball stemmer for each, where it has one.
+LANGUAGES: dict[str, str | None] = {
+    "en": "english", "ar": "arabic", "bg": None, "ca": None, "cs": None, "da": "danish",
+    "de": "german", "el": None, "es": "spanish", "fa": None, "fi": "finnish", "fr": "french",
+    "he": None, "hu": "hungarian", "id": None, "it": "italian", "ko": None, "nb": "norwegian",
+    "nl": "dutch", "pl": None, "pt": "portuguese", "ro": "romanian", "ru": "russian",
+    "sk": None, "sv": "swedish", "tr": None, "uk": None, "vi": None,
+}
+MIN_LANGUAGE_HITS = 3  # common words an article needs before it counts as not English
+LANGUAGE_WORDS = 300  # words of the body read to tell the language
+# German capitalises every noun, so a capital letter there says nothing about names.
+NOUNS_CAPITALISED = frozenset({"de"})
+
+
+@lru_cache(maxsize=len(LANGUAGES))
+def _stemmer(lang: str = "en") -> Any:
     from nltk.stem.snowball import SnowballStemmer
 
-    return SnowballStemmer("english")
+    name = LANGUAGES.get(lang)
+    return SnowballStemmer(name) if name else None
 
 
 @lru_cache(maxsize=200_000)
-def stem(word: str) -> str:
-    """Snowball stem of a lower-cased word, cached (the stemmer is slow pure Python)."""
+def stem(word: str, lang: str = "en") -> str:
+    """Snowball stem of a lower-cased word, cached (the stemmer is slow pure Python).
+
+    Languages without a Snowball stemmer keep the word as it is.
+    """
     if word.isdigit() or not word.isalpha():
         return word
-    return str(_stemmer().stem(word))
+    stemmer = _stemmer(lang)
+    return word if stemmer is None else str(stemmer.stem(word))
 
 
-@lru_cache(maxsize=1)
-def _frequencies() -> dict[str, float]:
-    data = resources.files("briefing").joinpath("data/english_idf.tsv.gz").read_bytes()
+@lru_cache(maxsize=len(LANGUAGES))
+def _frequencies(lang: str = "en") -> dict[str, float]:
+    name = "data/english_idf.tsv.gz" if lang == "en" else f"data/idf/{lang}.tsv.gz"
+    data = resources.files("briefing").joinpath(name).read_bytes()
     table: dict[str, float] = {}
     for line in gzip.decompress(data).decode("utf-8").splitlines():
         if line and not line.startswith("#"):
@@ -106,14 +130,48 @@ def _frequencies() -> dict[str, float]:
     return table
 
 
+@lru_cache(maxsize=1)
+def _common_words() -> dict[str, tuple[str, ...]]:
+    """Word -> the languages it is among the most frequent words of."""
+    lists = json.loads(resources.files("briefing").joinpath("data/idf/common_words.json").read_text("utf-8"))
+    out: defaultdict[str, list[str]] = defaultdict(list)
+    for lang, words in lists.items():
+        for word in words:
+            out[word].append(lang)
+    return {w: tuple(langs) for w, langs in out.items()}
+
+
+def language(tokens: Sequence[str]) -> str:
+    """The language of a text, told by its most frequent words ("und", "что", "the").
+
+    Why it matters: the background weights are per language. Read with the English
+    table, every function word of a German or Russian article is unknown and counts as
+    a rare name, so all articles in that language looked alike and fell into one
+    incident. English is the default: another language must show at least
+    MIN_LANGUAGE_HITS of its common words and more than twice as many as English shows,
+    because short English headlines hold words that are common elsewhere ("Men's
+    Wearhouse to buy Jos. A. Bank for $1.8 billion" has Danish "men", "to" and "for").
+    """
+    common = _common_words()
+    hits: Counter[str] = Counter()
+    for tok in tokens:
+        for lang in common.get(_norm_token(tok), ()):
+            hits[lang] += 1
+    english = hits.pop("en", 0)
+    if not hits:
+        return "en"
+    best, n = max(hits.items(), key=lambda kv: (kv[1], kv[0]))
+    return best if n >= MIN_LANGUAGE_HITS and n > 2 * english else "en"
+
+
 @lru_cache(maxsize=400_000)
-def idf(term: str, span: float = DOC_WORDS) -> float:
+def idf(term: str, span: float = DOC_WORDS, lang: str = "en") -> float:
     """Background inverse document frequency of a stem (or a number) for texts of `span` words.
 
     The longer the texts compared, the likelier they share a word by chance, so common
     words count for less in long texts than in headlines.
     """
-    f = number_freq(term) if term[:1].isdigit() else _frequencies().get(term, UNKNOWN_FREQ)
+    f = number_freq(term) if term[:1].isdigit() else _frequencies(lang).get(term, UNKNOWN_FREQ)
     return -math.log(-math.expm1(-span * f))
 
 
@@ -134,7 +192,7 @@ def number_freq(term: str) -> float:
     return max(NUMBER_FREQ, SMALL_NUMBERS / int(digits[:9]))
 
 
-def phrase_idf(phrase: str, span: float) -> float:
+def phrase_idf(phrase: str, span: float, lang: str = "en") -> float:
     """Background idf of a multi-word name: that of its rarest word.
 
     Why not rarer still: scoring "North Korea" or "White House" far above its words
@@ -142,12 +200,14 @@ def phrase_idf(phrase: str, span: float) -> float:
     while gaining little on long-running stories; the mean of the parts, used before,
     let "Tour de France" vanish behind its common words.
     """
-    freq = min(_frequencies().get(stem(p), UNKNOWN_FREQ) for p in phrase.split())
+    table = _frequencies(lang)
+    freq = min(table.get(stem(p, lang), UNKNOWN_FREQ) for p in phrase.split())
     return -math.log(-math.expm1(-span * freq))
 
 
+@lru_cache(maxsize=200_000)
 def _norm_token(tok: str) -> str:
-    tok = tok.lower().replace("’", "'")
+    tok = tok.casefold().replace("’", "'").replace("ς", "σ")  # as wordfreq folds words
     if tok.endswith("'s"):
         tok = tok[:-2]
     tok = tok.strip(".")
@@ -166,15 +226,18 @@ class Features:
     time: float | None  # days since the epoch, or None when the article has no date
 
 
-def _entities(tokens: list[str], forms: defaultdict[str, Counter[str]]) -> list[str]:
+def _entities(tokens: list[str], forms: defaultdict[str, Counter[str]], lang: str = "en") -> list[str]:
     """Multi-word capitalised phrases ("Fumio Kishida", "Bank of England"), normalised;
     their written forms are counted in `forms` under "e:" + phrase."""
+    if lang in NOUNS_CAPITALISED:
+        return []
     phrases: list[str] = []
     run: list[str] = []
     for i, tok in enumerate([*tokens, "."]):
         starts = i == 0 or tokens[i - 1].endswith(".")
         calendar = _norm_token(tok) in CALENDAR
-        if tok[:1].isupper() and not calendar and not (starts and idf(stem(_norm_token(tok))) < NAME_IDF):
+        rare = idf(stem(_norm_token(tok), lang), DOC_WORDS, lang) >= NAME_IDF
+        if tok[:1].isupper() and not calendar and not (starts and not rare):
             run.append(tok)
             continue
         if run and tok.lower() in PHRASE_LINK and i + 1 < len(tokens) and tokens[i + 1][:1].isupper():
@@ -190,32 +253,32 @@ def _entities(tokens: list[str], forms: defaultdict[str, Counter[str]]) -> list[
 
 
 def _count(
-    text: str,
+    tokens: list[str],
     counts: defaultdict[str, float],
     caps: set[str],
     forms: defaultdict[str, Counter[str]],
     scale: float,
+    lang: str = "en",
     headline: bool = False,
-) -> list[str]:
-    """Add the weighted terms of `text` to `counts`; note capitalised terms and the
+) -> None:
+    """Add the weighted terms of `tokens` to `counts`; note capitalised terms and the
     written forms of each stem (for evidence a reader can read). In a `headline` with no
     body a capitalised first word counts as a name when it is rare (see the module docstring)."""
-    tokens = WORD.findall(text)
+    names = lang not in NOUNS_CAPITALISED
     for i, tok in enumerate(tokens):
         norm = _norm_token(tok)
         if len(norm) < 2 and not norm.isdigit():
             continue
-        term = stem(norm)
+        term = stem(norm, lang)
         w = scale * (LEAD_BOOST if i < LEAD_WORDS else 1.0)
         counts[term] += w
         starts = i == 0 or tokens[i - 1].endswith(".")
-        named = tok[:1].isupper() and norm not in CALENDAR and (
-            not starts or (headline and idf(term) >= NAME_IDF)
+        named = names and tok[:1].isupper() and norm not in CALENDAR and (
+            not starts or (headline and idf(term, DOC_WORDS, lang) >= NAME_IDF)
         )
         forms[term][_POSSESSIVE.sub("", tok.rstrip(".")) if named else norm] += 1
         if named:
             caps.add(term)
-    return tokens
 
 
 def features(article: Article) -> Features:
@@ -224,19 +287,22 @@ def features(article: Article) -> Features:
     caps: set[str] = set()
     forms: defaultdict[str, Counter[str]] = defaultdict(Counter)
     body = article.text != article.title and bool(article.text.strip())
-    title_tokens = _count(article.title, counts, caps, forms, TITLE_BOOST, headline=not body)
-    body_tokens = _count(article.text, counts, caps, forms, 1.0) if body else []
+    title_tokens = WORD.findall(article.title)
+    body_tokens = WORD.findall(article.text) if body else []
+    lang = language([*title_tokens, *body_tokens[:LANGUAGE_WORDS]])
+    _count(title_tokens, counts, caps, forms, TITLE_BOOST, lang, headline=not body)
+    _count(body_tokens, counts, caps, forms, 1.0, lang)
     span = float(2 ** round(math.log2(max(SPAN_PER_WORD * (len(title_tokens) + len(body_tokens)), 64))))
     weights: dict[str, float] = {}
     for term, tf in counts.items():
-        w = idf(term, span)
+        w = idf(term, span, lang)
         if w < MIN_IDF:
             continue
         boost = CAPITAL_BOOST if term in caps else 1.0
         weights[term] = (1.0 + math.log(tf)) * w * boost if tf >= 1 else tf * w * boost
-    ents = Counter(_entities(title_tokens, forms) + _entities(body_tokens, forms))
+    ents = Counter(_entities(title_tokens, forms, lang) + _entities(body_tokens, forms, lang))
     for phrase, tf in ents.items():
-        w = ENTITY_BOOST * phrase_idf(phrase, span)
+        w = ENTITY_BOOST * phrase_idf(phrase, span, lang)
         if w >= 2.0:
             weights["e:" + phrase] = (1.0 + math.log(tf)) * w
     top = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_TERMS]

@@ -269,3 +269,69 @@ def test_small_numbers_are_common_and_large_ones_specific() -> None:
     assert idf("2", span) < 0.4 < idf("447", span)  # "2" is dropped as a function word
     assert idf("228", span) > idf("28", span) > idf("5", span)
     assert idf("2005", span) < idf("447", span)  # years are context, not event markers
+
+
+# Fictional German and Russian reports: two of one flood, and unrelated news of the same day.
+FLOOD_DE = [
+    ("Donaukurier", "Hochwasser in Passau: Hunderte verlassen die Altstadt",
+     "Die Donau ist am Dienstag in Passau über die Ufer getreten. Hunderte Bewohner der Altstadt "
+     "mussten ihre Häuser verlassen, wie die Stadtverwaltung mitteilte. Der Pegel erreichte am "
+     "Abend 9,20 Meter, den höchsten Stand seit elf Jahren. Die Feuerwehr ist mit mehr als 300 "
+     "Einsatzkräften vor Ort und hat an der Innpromenade Sandsäcke aufgeschichtet."),
+    ("Bayernblatt", "Passau kämpft gegen das Donau-Hochwasser",
+     "In Passau ist der Pegel der Donau bis Dienstagabend auf 9,20 Meter gestiegen. Aus der "
+     "Altstadt wurden mehrere hundert Menschen in Sicherheit gebracht, sagte ein Sprecher der "
+     "Stadt. Mehr als 300 Einsatzkräfte der Feuerwehr verstärken die Sandsäcke an der "
+     "Innpromenade, die Schulen bleiben bis Freitag geschlossen."),
+]
+OTHER_DE = [
+    ("Donaukurier", "Lokführer streiken am Donnerstag",
+     "Die Gewerkschaft der Lokführer hat für Donnerstag zu einem ganztägigen Streik im "
+     "Personenverkehr aufgerufen. Die Bahn rechnet mit massiven Ausfällen im ganzen Land und "
+     "rät Reisenden, ihre Fahrt zu verschieben. Es ist bereits der dritte Ausstand in diesem "
+     "Jahr, weil sich beide Seiten nicht auf einen neuen Tarifvertrag einigen können."),
+    ("Bayernblatt", "Bundestag beschließt neue Regeln für die Grundsteuer",
+     "Der Bundestag hat am Freitag mit den Stimmen der Koalition eine Reform der Grundsteuer "
+     "beschlossen. Die Länder sollen künftig selbst entscheiden, wie sie den Wert von Grundstücken "
+     "berechnen. Die Opposition kritisierte, dass viele Mieter dadurch mehr zahlen müssten, und "
+     "kündigte eine Klage vor dem Verfassungsgericht an."),
+]
+OTHER_RU = [
+    ("Вечерний курьер", "В Казани открылась новая станция метро",
+     "В среду в Казани открылась новая станция метро, которую строили почти пять лет. На "
+     "церемонии мэр города сказал, что теперь жители северных районов смогут добраться до "
+     "центра за двадцать минут. По словам строителей, до конца года откроют ещё две станции, "
+     "а стоимость проезда не изменится."),
+    ("Утренняя газета", "Сборная по хоккею проиграла в финале турнира",
+     "Сборная по хоккею уступила в финале международного турнира со счётом два три. Тренер "
+     "команды заявил после матча, что игроки устали после длинного сезона, но он доволен их "
+     "характером. Решающую шайбу соперники забросили за минуту до конца третьего периода, и "
+     "болельщики долго не уходили с трибун."),
+]
+
+
+def test_language_is_told_by_its_common_words() -> None:
+    from briefing.similarity import WORD, language
+
+    assert language(WORD.findall(FLOOD_DE[0][2])) == "de"
+    assert language(WORD.findall(OTHER_RU[0][2])) == "ru"
+    assert language(WORD.findall(QUAKE_A[0][2])) == "en"
+    assert language(WORD.findall("Tour de France: Cancellara wins the prologue")) == "en"
+
+
+def test_articles_in_another_language_group_by_event_not_by_function_words() -> None:
+    """With English weights alone every "die", "und", "что" is an unknown, rare word, and
+    all articles in German or Russian fell into one incident."""
+    arts = (_articles(FLOOD_DE, DAY1, "f") + _articles(OTHER_DE, DAY1, "d")
+            + _articles(OTHER_RU, DAY1, "r"))
+    assert _groups(group(arts)) == {frozenset({"f0", "f1"}), frozenset({"d0"}), frozenset({"d1"}),
+                                    frozenset({"r0"}), frozenset({"r1"})}
+
+
+def test_function_words_of_other_languages_carry_no_weight() -> None:
+    from briefing.similarity import features
+
+    function_words = {"die", "der", "das", "den", "und", "ist", "mit",
+                      "что", "и", "в", "на", "не", "по", "за"}
+    for art in _articles(FLOOD_DE + OTHER_DE + OTHER_RU, DAY1, "x"):
+        assert not function_words & set(features(art).weights), art.title
