@@ -252,6 +252,23 @@ def _entities(tokens: list[str], forms: defaultdict[str, Counter[str]], lang: st
     return phrases
 
 
+_BREAK = re.compile(r"[:;,()\[\]\"“”|/–—!?]")
+
+
+def _broken(text: str) -> list[str]:
+    """Tokens with a "|" wherever punctuation separates two words, so a name never runs
+    across it ("Tour de France: Cancellara" is two names, "the East, Japan and South
+    Korea" three). The word after it is not a sentence start: "..., South Korea's"."""
+    out: list[str] = []
+    last = 0
+    for m in WORD.finditer(text):
+        if out and _BREAK.search(text, last, m.start()):
+            out.append("|")
+        out.append(m.group())
+        last = m.end()
+    return out
+
+
 def _count(
     tokens: list[str],
     counts: defaultdict[str, float],
@@ -300,7 +317,8 @@ def features(article: Article) -> Features:
             continue
         boost = CAPITAL_BOOST if term in caps else 1.0
         weights[term] = (1.0 + math.log(tf)) * w * boost if tf >= 1 else tf * w * boost
-    ents = Counter(_entities(title_tokens, forms, lang) + _entities(body_tokens, forms, lang))
+    ents = Counter(_entities(_broken(article.title), forms, lang)
+                   + (_entities(_broken(article.text), forms, lang) if body else []))
     for phrase, tf in ents.items():
         w = ENTITY_BOOST * phrase_idf(phrase, span, lang)
         if w >= 2.0:

@@ -262,6 +262,17 @@ def test_names_join_over_small_words_but_not_over_the() -> None:
     assert not any("cancellara the" in e for e in ents)
 
 
+def test_names_do_not_run_across_punctuation() -> None:
+    from briefing.similarity import features
+
+    text = ("The calls reassured allies in the East, Japan and South Korea. Talks were held the "
+            "previous day, South Korea's Foreign Ministry said.")
+    title = "Tour de France: Cancellara wins the prologue"
+    ents = features(Article(id="a", url="", source="s", title=title, text=text)).entities
+    assert "tour de france" in ents and "south korea foreign ministry" in ents
+    assert not any("cancellara" in e or "east" in e for e in ents)
+
+
 def test_small_numbers_are_common_and_large_ones_specific() -> None:
     from briefing.similarity import idf
 
