@@ -293,7 +293,9 @@ def _count(
         named = names and tok[:1].isupper() and norm not in CALENDAR and (
             not starts or (headline and idf(term, DOC_WORDS, lang) >= NAME_IDF)
         )
-        forms[term][_POSSESSIVE.sub("", tok.rstrip(".")) if named else norm] += 1
+        # names, German nouns and numbers read as written ("Passau", "Pegel", "9,20")
+        as_written = named or norm[:1].isdigit() or (not names and tok[:1].isupper() and not starts)
+        forms[term][_POSSESSIVE.sub("", tok.rstrip(".")) if as_written else norm] += 1
         if named:
             caps.add(term)
 
