@@ -349,3 +349,24 @@ def test_function_words_of_other_languages_carry_no_weight() -> None:
                       "что", "и", "в", "на", "не", "по", "за"}
     for art in _articles(FLOOD_DE + OTHER_DE + OTHER_RU, DAY1, "x"):
         assert not function_words & set(features(art).weights), art.title
+
+
+LINEUP = ["Glastonbury 2027 line-up: Elbow and Dua Lipa to headline",
+          "Dua Lipa and Elbow confirmed as Glastonbury headliners",
+          "Glastonbury reveals headliners Dua Lipa, Elbow", "Elbow, Dua Lipa top Glastonbury bill",
+          "Glastonbury headliners announced: Dua Lipa and Elbow",
+          "Glastonbury confirms Elbow and Dua Lipa for Pyramid Stage"]
+TICKETS = ["Glastonbury tickets sell out in 35 minutes as website crashes",
+           "Fans furious as Glastonbury ticket website crashes",
+           "Glastonbury ticket sale: site crash leaves fans locked out",
+           "Glastonbury tickets gone in 35 minutes despite website crash",
+           "Glastonbury sells out after ticket website crash", "Website crash mars Glastonbury ticket sale"]
+
+
+def test_a_word_every_result_shares_does_not_join_two_stories() -> None:
+    """Search results for one topic: "Glastonbury" is in every headline, a rare name that
+    alone joined the line-up and the ticket crash into one incident."""
+    arts = [Article(id=f"{k}{i}", url="", source=f"o{i}", title=t, text="")
+            for k, titles in (("a", LINEUP), ("b", TICKETS)) for i, t in enumerate(titles)]
+    assert _groups(group(arts)) == {frozenset(f"a{i}" for i in range(6)),
+                                    frozenset(f"b{i}" for i in range(6))}
