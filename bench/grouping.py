@@ -7,9 +7,10 @@ Reports B-cubed precision, recall and F1 (per document, averaged) and the predic
 gold number of clusters on the seeds, multiling2011-en and uci-news (titles only; the
 timestamps give the answer away there and are ignored), the baseline "plain TF-IDF with
 average-link clustering" on uci-news, uci-news cut into search-results sets (the
-headlines holding one word that spans several stories) with the same baseline, false merges when unrelated full-text pages (AEB)
-are mixed into multiling2011 (a stand-in for a busy newswire day), and grouping time at
-1k-20k articles. `--quick` skips the baseline, the distractors and the speed runs.
+headlines holding one word that spans several stories) with the same baseline, false
+merges when unrelated full-text pages (AEB) are mixed into multiling2011 (a stand-in for
+a busy newswire day), and grouping time at 1k-20k articles. `--quick` skips the full
+uci-news baseline, the distractors and the speed runs.
 """
 
 from __future__ import annotations
