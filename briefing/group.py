@@ -42,12 +42,23 @@ def _when(article: Article) -> tuple[datetime, str]:
     return (article.published or _NEVER, article.id)
 
 
+def _utc(when: datetime) -> datetime:
+    """A naive time taken as UTC, so dates from a caller that forgot the zone still sort
+    and compare with everyone else's (mixing them raised TypeError)."""
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def _aware(article: Article) -> Article:
+    when = article.published
+    return article if when is None or when.tzinfo else replace(article, published=_utc(when))
+
+
 def _open(history: Sequence[Incident], now: datetime | None, quiet_days: float) -> list[Incident]:
     """History incidents still open: updated within the quiet period before `now`."""
     if now is None:
         return list(history)
-    cutoff = now - timedelta(days=quiet_days)
-    return [h for h in history if h.updated is None or h.updated >= cutoff]
+    cutoff = _utc(now) - timedelta(days=quiet_days)
+    return [h for h in history if h.updated is None or _utc(h.updated) >= cutoff]
 
 
 def group(
@@ -68,7 +79,7 @@ def group(
     old_ids = {a.id: h.id for h in open_hist for a in h.articles}
     old_prints = {a.id: a.fingerprint for h in open_hist for a in h.articles}
     fresh = [
-        a for a in dedupe(articles)
+        a for a in dedupe([_aware(a) for a in articles])
         if a.id not in old_ids or (a.fingerprint and a.fingerprint != old_prints[a.id])
     ]
     edited = {a.id: a for a in fresh if a.id in old_ids}
@@ -77,7 +88,7 @@ def group(
     seeds: list[list[int]] = []
     for h in open_hist:
         start = len(pool)
-        pool.extend(edited.get(a.id, a) for a in h.articles)
+        pool.extend(_aware(edited.get(a.id, a)) for a in h.articles)
         seeds.append(list(range(start, len(pool))))
     n_old = len(pool)
     pool.extend(fresh)

@@ -310,7 +310,9 @@ def features(article: Article) -> Features:
     body = article.text != article.title and bool(article.text.strip())
     title_tokens = WORD.findall(article.title)
     body_tokens = WORD.findall(article.text) if body else []
-    lang = language([*title_tokens, *body_tokens[:LANGUAGE_WORDS]])
+    declared = (article.language or "").lower()[:2]  # "en" is also the model's default
+    lang = declared if declared in LANGUAGES and declared != "en" else language(
+        [*title_tokens, *body_tokens[:LANGUAGE_WORDS]])
     _count(title_tokens, counts, caps, forms, TITLE_BOOST, lang, headline=not body)
     _count(body_tokens, counts, caps, forms, 1.0, lang)
     span = float(2 ** round(math.log2(max(SPAN_PER_WORD * (len(title_tokens) + len(body_tokens)), 64))))

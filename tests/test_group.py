@@ -370,3 +370,24 @@ def test_a_word_every_result_shares_does_not_join_two_stories() -> None:
             for k, titles in (("a", LINEUP), ("b", TICKETS)) for i, t in enumerate(titles)]
     assert _groups(group(arts)) == {frozenset(f"a{i}" for i in range(6)),
                                     frozenset(f"b{i}" for i in range(6))}
+
+
+def test_dates_without_a_time_zone_are_taken_as_utc() -> None:
+    """Mixing naive, aware and missing dates raised TypeError while sorting."""
+    naive = DAY1.replace(tzinfo=None)
+    arts = _articles(QUAKE_A, DAY1, "q")
+    arts = [replace(arts[0], published=naive), replace(arts[1], published=None), arts[2]]
+    incidents = group(arts, now=naive)
+    assert _groups(incidents) == {frozenset({"q0", "q1", "q2"})}
+    assert incidents[0].first_seen == DAY1 and incidents[0].updated == DAY1 + timedelta(hours=6)
+    assert group(_articles(QUAKE_B, DAY1, "b"), history=incidents, now=naive + timedelta(days=1))
+
+
+def test_a_declared_language_is_used_when_the_text_is_too_short_to_tell() -> None:
+    from briefing.similarity import features
+
+    title = "Lokführer streiken: die Bahn rechnet mit Ausfällen"
+    guessed = features(Article(id="a", url="", source="s", title=title, text=""))
+    declared = features(Article(id="a", url="", source="s", title=title, text="", language="de-DE"))
+    assert {"die", "mit"} <= set(guessed.weights)  # too few words: read as English
+    assert not {"die", "mit"} & set(declared.weights)
