@@ -43,7 +43,7 @@ from nltk.stem.snowball import SnowballStemmer
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from briefing.similarity import LANGUAGES  # noqa: E402  (the languages and their stemmers)
+from briefing.language import LANGUAGES  # noqa: E402  (the languages and their stemmers)
 
 DATA = ROOT / "briefing" / "data"
 COMMON = 150  # words per language used to tell the language of an article

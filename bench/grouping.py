@@ -270,9 +270,9 @@ def distractors() -> None:
 
 
 def _language(article: Article) -> str:
-    from briefing.similarity import WORD, language
+    from briefing.language import text_language
 
-    return language(WORD.findall(f"{article.title} {article.text}")[:300])
+    return text_language(article.title, article.text)
 
 
 def synth(base: Sequence[Article], n: int, rng: random.Random) -> list[Article]:

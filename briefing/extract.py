@@ -109,8 +109,9 @@ def _jsonld_date(tree: Any) -> str:
 
 
 def _language(value: str) -> str:
+    """The language code a page declares ("de-AT" -> "de"), or "" when it declares none."""
     code = re.split(r"[-_]", value.strip().lower())[0] if value else ""
-    return code if re.fullmatch(r"[a-z]{2,3}", code) else "en"
+    return code if re.fullmatch(r"[a-z]{2,3}", code) else ""
 
 
 def extract(html: str | bytes, url: str | None = None, *, source: str = "") -> Article | None:
@@ -123,6 +124,8 @@ def extract(html: str | bytes, url: str | None = None, *, source: str = "") -> A
     """
     import trafilatura
     from lxml import html as lxml_html
+
+    from briefing.language import text_language
 
     markup = _decode(html)
     if not markup.strip():
@@ -152,7 +155,8 @@ def extract(html: str | bytes, url: str | None = None, *, source: str = "") -> A
         title=title or title_from_sentence(text),
         text=text,
         published=published,
-        language=_language(meta.get("language") or getattr(doc, "language", None) or ""),
+        language=_language(meta.get("language") or getattr(doc, "language", None) or "")
+        or text_language(title, text),
         fingerprint=fingerprint(text),
         author=(getattr(doc, "author", None) or meta.get("author") or "").strip(),
     )

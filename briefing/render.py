@@ -56,7 +56,7 @@ import subprocess
 import traceback
 import unicodedata
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -239,7 +239,13 @@ def edition_context(
 
 
 def _main_language(edition: Edition) -> str:
-    langs = Counter(a.language for i in edition.incidents for a in i.articles if a.language)
+    return _language_of([a for i in edition.incidents for a in i.articles])
+
+
+def _language_of(articles: Sequence[Article]) -> str:
+    """The commonest language of the articles, as a `lang` attribute (it picks the PDF's
+    hyphenation patterns); "en" when none is valid."""
+    langs = Counter(a.language for a in articles if a.language)
     lang = langs.most_common(1)[0][0] if langs else "en"
     return lang if re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", lang) else "en"
 
@@ -264,6 +270,7 @@ def _incident_view(incident: Incident, number: int, tz: str) -> dict[str, Any]:
         "articles": [{"article": a, "href": safe_url(a.url)} for a in articles],
         "timeline": _timeline(articles, tz),
         "outlets": sorted({a.source for a in incident.articles}),
+        "lang": _language_of(incident.articles),
     }
 
 

@@ -40,7 +40,6 @@ drops the generic background paragraphs news copy carries.
 from __future__ import annotations
 
 import gzip
-import json
 import math
 import re
 from collections import Counter, defaultdict
@@ -54,6 +53,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
+from briefing.language import LANGUAGE_WORDS, LANGUAGES, article_language, fold
 from briefing.models import Article
 
 DOC_WORDS = 400  # article length used for the capitalised-phrase test
@@ -85,17 +85,6 @@ CALENDAR = frozenset({  # "May" is left out: it is also a surname
 PHRASE_LINK = {"of", "de", "la", "al", "van", "von", "bin", "del", "da", "and"}
 
 
-# Languages with a background table (`briefing/data/idf/`, built by
-# bench/build_idf_table.py) and NLTK's Snowball stemmer for each, where it has one.
-LANGUAGES: dict[str, str | None] = {
-    "en": "english", "ar": "arabic", "bg": None, "ca": None, "cs": None, "da": "danish",
-    "de": "german", "el": None, "es": "spanish", "fa": None, "fi": "finnish", "fr": "french",
-    "he": None, "hu": "hungarian", "id": None, "it": "italian", "ko": None, "nb": "norwegian",
-    "nl": "dutch", "pl": None, "pt": "portuguese", "ro": "romanian", "ru": "russian",
-    "sk": None, "sv": "swedish", "tr": None, "uk": None, "vi": None,
-}
-MIN_LANGUAGE_HITS = 3  # common words an article needs before it counts as not English
-LANGUAGE_WORDS = 300  # words of the body read to tell the language
 # German capitalises every noun, so a capital letter there says nothing about names.
 NOUNS_CAPITALISED = frozenset({"de"})
 
@@ -130,40 +119,6 @@ def _frequencies(lang: str = "en") -> dict[str, float]:
             key, centibels = line.split("\t")
             table[key] = 10 ** (-int(centibels) / 100)
     return table
-
-
-@lru_cache(maxsize=1)
-def _common_words() -> dict[str, tuple[str, ...]]:
-    """Word -> the languages it is among the most frequent words of."""
-    lists = json.loads(resources.files("briefing").joinpath("data/idf/common_words.json").read_text("utf-8"))
-    out: defaultdict[str, list[str]] = defaultdict(list)
-    for lang, words in lists.items():
-        for word in words:
-            out[word].append(lang)
-    return {w: tuple(langs) for w, langs in out.items()}
-
-
-def language(tokens: Sequence[str]) -> str:
-    """The language of a text, told by its most frequent words ("und", "что", "the").
-
-    Why it matters: the background weights are per language. Read with the English
-    table, every function word of a German or Russian article is unknown and counts as
-    a rare name, so all articles in that language looked alike and fell into one
-    incident. English is the default: another language must show at least
-    MIN_LANGUAGE_HITS of its common words and more than twice as many as English shows,
-    because short English headlines hold words that are common elsewhere ("Men's
-    Wearhouse to buy Jos. A. Bank for $1.8 billion" has Danish "men", "to" and "for").
-    """
-    common = _common_words()
-    hits: Counter[str] = Counter()
-    for tok in tokens:
-        for lang in common.get(_norm_token(tok), ()):
-            hits[lang] += 1
-    english = hits.pop("en", 0)
-    if not hits:
-        return "en"
-    best, n = max(hits.items(), key=lambda kv: (kv[1], kv[0]))
-    return best if n >= MIN_LANGUAGE_HITS and n > 2 * english else "en"
 
 
 @lru_cache(maxsize=400_000)
@@ -209,10 +164,9 @@ def phrase_idf(phrase: str, span: float, lang: str = "en") -> float:
 
 @lru_cache(maxsize=200_000)
 def _norm_token(tok: str) -> str:
-    tok = tok.casefold().replace("’", "'").replace("ς", "σ")  # as wordfreq folds words
+    tok = fold(tok)
     if tok.endswith("'s"):
         tok = tok[:-2]
-    tok = tok.strip(".")
     if tok[:1].isdigit():
         return tok.rstrip("%").replace(",", "")
     return tok.replace(".", "").replace("'", "")
@@ -310,9 +264,7 @@ def features(article: Article) -> Features:
     body = article.text != article.title and bool(article.text.strip())
     title_tokens = WORD.findall(article.title)
     body_tokens = WORD.findall(article.text) if body else []
-    declared = (article.language or "").lower()[:2]  # "en" is also the model's default
-    lang = declared if declared in LANGUAGES and declared != "en" else language(
-        [*title_tokens, *body_tokens[:LANGUAGE_WORDS]])
+    lang = article_language(article.language, [*title_tokens, *body_tokens[:LANGUAGE_WORDS]])
     _count(title_tokens, counts, caps, forms, TITLE_BOOST, lang, headline=not body)
     _count(body_tokens, counts, caps, forms, 1.0, lang)
     span = float(2 ** round(math.log2(max(SPAN_PER_WORD * (len(title_tokens) + len(body_tokens)), 64))))

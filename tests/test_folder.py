@@ -260,3 +260,26 @@ def test_seed_clippings_outlets() -> None:
     by_file = {Path(a.url).name[:3]: a.source for a in articles}
     # 002 names its masthead and, after the body, the wire it reprints: the masthead wins
     assert by_file == {"000": "Clippings", "001": "Clippings", "002": "Korea JoongAng Daily"}
+
+
+def test_each_article_knows_its_language(tmp_path: Path) -> None:
+    """It picks the grouping's word table and the page's lang (the PDF's hyphenation)."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "de.txt").write_text(
+        "Hochwasser in Passau\n\nDie Donau ist am Dienstag in Passau über die Ufer getreten. "
+        "Hunderte Bewohner der Altstadt mussten ihre Häuser verlassen, wie die Stadt mitteilte.\n",
+        encoding="utf-8")
+    (inbox / "en.txt").write_text(
+        "Floods in Passau\n\nThe Danube burst its banks in Passau on Tuesday. Hundreds of "
+        "residents of the old town had to leave their homes, the city said.\n", encoding="utf-8")
+    (inbox / "page.html").write_text(
+        "<html lang='fr-FR'><head><title>Crue à Passau</title></head><body><article><h1>Crue à "
+        "Passau</h1><p>Le Danube est sorti de son lit mardi à Passau, et des centaines "
+        "d'habitants de la vieille ville ont dû quitter leur maison, a indiqué la ville.</p>"
+        "<p>Les pompiers ont empilé des sacs de sable le long de la promenade de l'Inn.</p>"
+        "</article></body></html>", encoding="utf-8")
+    articles, problems = collect_folder(_source(), tmp_path, NOW)
+    assert not problems
+    assert {Path(a.url).name: a.language for a in articles} == {"de.txt": "de", "en.txt": "en",
+                                                                "page.html": "fr"}

@@ -322,12 +322,13 @@ OTHER_RU = [
 
 
 def test_language_is_told_by_its_common_words() -> None:
-    from briefing.similarity import WORD, language
+    from briefing.language import text_language
 
-    assert language(WORD.findall(FLOOD_DE[0][2])) == "de"
-    assert language(WORD.findall(OTHER_RU[0][2])) == "ru"
-    assert language(WORD.findall(QUAKE_A[0][2])) == "en"
-    assert language(WORD.findall("Tour de France: Cancellara wins the prologue")) == "en"
+    assert text_language(FLOOD_DE[0][1], FLOOD_DE[0][2]) == "de"
+    assert text_language(OTHER_RU[0][2]) == "ru"
+    assert text_language(QUAKE_A[0][1], QUAKE_A[0][2]) == "en"
+    assert text_language("Tour de France: Cancellara wins the prologue") == "en"
+    assert text_language("Men's Wearhouse to buy Jos. A. Bank for $1.8 billion") == "en"
 
 
 def test_articles_in_another_language_group_by_event_not_by_function_words() -> None:

@@ -154,6 +154,20 @@ def test_html_has_csp_landmarks_and_lang(hostile_html: str) -> None:
     assert "<link" not in hostile_html and "@import" not in hostile_html
 
 
+def test_each_incident_carries_its_language(env) -> None:  # type: ignore[no-untyped-def]
+    """The page's lang is the commonest language, and an incident in another language says
+    so (screen readers and the PDF's hyphenation follow it)."""
+    from dataclasses import replace
+
+    edition = make_edition(n=3)
+    german = replace(edition.incidents[2], articles=tuple(
+        replace(a, language="de") for a in edition.incidents[2].articles))
+    tags = _parse(render_html(replace(edition, incidents=(*edition.incidents[:2], german)), env))
+    assert tags[0] == ("html", {"lang": "en"})
+    langs = [a.get("lang") for t, a in tags if t == "article" and "incident" in (a.get("class") or "")]
+    assert langs == ["en", "en", "de"]
+
+
 def test_html_content(env) -> None:  # type: ignore[no-untyped-def]
     edition = make_edition()
     html = render_html(edition, env)

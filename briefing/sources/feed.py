@@ -25,6 +25,7 @@ from briefing.clean import clean_text, parse_date
 from briefing.errors import SourceError
 from briefing.extract import article_id, canonical_url, fingerprint
 from briefing.fetch import FetchError, FetchOptions
+from briefing.language import text_language
 from briefing.models import Article, Problem, Source
 from briefing.sources.polling import Context, FetchState, not_due, poll, wait_at_least
 
@@ -322,7 +323,7 @@ def feed_articles(source: Source, items: list[tuple[str, Entry]], now: datetime)
         articles.append(Article(
             id=key_to_id(key, source, entry), url=canonical_url(entry.link) if entry.link else "",
             source=source.name, title=entry.title, text=text, published=entry.published, collected=now,
-            fingerprint=fingerprint(text), author=entry.author))
+            language=text_language(entry.title, text), fingerprint=fingerprint(text), author=entry.author))
     return articles
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from briefing.clean import parse_text_article, title_from_sentence
 from briefing.extract import extract, fingerprint
+from briefing.language import text_language
 from briefing.models import Article, Problem, Source
 from briefing.outlet import outlet_from_text
 
@@ -108,6 +109,7 @@ def _read_article(path: Path, name: str, source: Source, now: datetime) -> Artic
     else:
         title, text, published = parse_text_article(raw)
         outlet = outlet_from_text(raw, title, text)
+        language = text_language(title, text)
     if not text.strip():
         raise _Skip("no article text found")
     return Article(

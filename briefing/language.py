@@ -1,0 +1,84 @@
+"""Which language an article is written in, told by its most frequent words.
+
+Why it matters: grouping weighs words against a background table per language
+(`briefing/data/`, see `similarity.py`). Read with the English table, every function word
+of a German or Russian article is unknown and counts as a rare name, so all articles in
+that language looked alike and fell into one incident. The renderer also needs it for
+`<html lang>`, which picks WeasyPrint's hyphenation patterns.
+
+The test needs no model: each language's 150 commonest words (from wordfreq, built by
+bench/build_idf_table.py into `briefing/data/idf/common_words.json`) are counted in the
+text. English is the default; another language must show at least MIN_LANGUAGE_HITS of
+its common words and more than twice as many as English shows, because short English
+headlines hold words that are common elsewhere ("Men's Wearhouse to buy Jos. A. Bank for
+$1.8 billion" has Danish "men", "to" and "for"). Chinese and Japanese, written without
+spaces between words, are not told apart and count as English.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Sequence
+from functools import lru_cache
+from importlib import resources
+
+# Languages with a background table (`briefing/data/idf/`, built by
+# bench/build_idf_table.py) and NLTK's Snowball stemmer for each, where it has one.
+LANGUAGES: dict[str, str | None] = {
+    "en": "english", "ar": "arabic", "bg": None, "ca": None, "cs": None, "da": "danish",
+    "de": "german", "el": None, "es": "spanish", "fa": None, "fi": "finnish", "fr": "french",
+    "he": None, "hu": "hungarian", "id": None, "it": "italian", "ko": None, "nb": "norwegian",
+    "nl": "dutch", "pl": None, "pt": "portuguese", "ro": "romanian", "ru": "russian",
+    "sk": None, "sv": "swedish", "tr": None, "uk": None, "vi": None,
+}
+MIN_LANGUAGE_HITS = 3  # common words a text needs before it counts as not English
+LANGUAGE_WORDS = 300  # words of a text read to tell its language
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+
+
+def fold(word: str) -> str:
+    """A word as the frequency lists key it: case-folded, final sigma as sigma, no
+    full stop ("Jan." -> "jan")."""
+    return word.casefold().replace("’", "'").replace("ς", "σ").strip(".")
+
+
+@lru_cache(maxsize=1)
+def _common_words() -> dict[str, tuple[str, ...]]:
+    """Word -> the languages it is among the most frequent words of."""
+    data = resources.files("briefing").joinpath("data/idf/common_words.json").read_text("utf-8")
+    out: dict[str, list[str]] = {}
+    for lang, words in json.loads(data).items():
+        for word in words:
+            out.setdefault(word, []).append(lang)
+    return {w: tuple(langs) for w, langs in out.items()}
+
+
+def language(tokens: Sequence[str]) -> str:
+    """The language code of a text given as words ("de", "ru"; "en" by default)."""
+    common = _common_words()
+    hits: Counter[str] = Counter()
+    for tok in tokens:
+        for lang in common.get(fold(tok), ()):
+            hits[lang] += 1
+    english = hits.pop("en", 0)
+    if not hits:
+        return "en"
+    best, n = max(hits.items(), key=lambda kv: (kv[1], kv[0]))
+    return best if n >= MIN_LANGUAGE_HITS and n > 2 * english else "en"
+
+
+def text_language(*texts: str) -> str:
+    """The language of a title and text, from their first LANGUAGE_WORDS words."""
+    words: list[str] = []
+    for text in texts:
+        words.extend(_WORD.findall(text)[: LANGUAGE_WORDS - len(words)])
+    return language(words)
+
+
+def article_language(declared: str, tokens: Sequence[str]) -> str:
+    """The declared language (`<html lang>`, a feed's language) when it is one with a
+    table and not "en", which is also the model's default; otherwise told from `tokens`."""
+    code = (declared or "").lower()[:2]
+    return code if code in LANGUAGES and code != "en" else language(tokens)
