@@ -13,49 +13,115 @@ counts over the sum of log lengths, row normalisation, damping; LSA: smoothed ma
 term-by-sentence matrix) and handed to sumy's own `power_method` / `_compute_ranks`.
 Luhn, SumBasic and KL are called through their rating methods directly. The caller
 still pre-selects candidates, so no summarizer sees sentences that cannot win.
+
+Language: stems, stop words and words are sumy's for the text's language
+(`sumy_language`), so the German "die", "der", "und" are not content words in a German
+summary. The caches are per language; English is the default and the fallback.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 from scipy import sparse
 
-__all__ = ["ALGORITHMS", "StemmedText", "stem", "stop_words", "sumy_scores"]
+from briefing.language import LANGUAGES
+
+__all__ = [
+    "ALGORITHMS",
+    "DEFAULT_LANGUAGE",
+    "StemmedText",
+    "stem",
+    "stemmer",
+    "stop_words",
+    "sumy_language",
+    "sumy_scores",
+]
 
 ALGORITHMS = ("lexrank", "textrank", "lsa", "luhn", "sumbasic", "kl")
 _KL_LIMIT = 80  # KL is cubic; it rates only the best candidates by the cheap score.
+DEFAULT_LANGUAGE = "english"  # sumy's name; also the fallback for languages sumy lacks
+_LANGUAGE_CACHE = 32  # per-language caches: more languages than an edition holds
+# Languages sumy stems by its own code rather than NLTK's Snowball, which is why
+# `briefing.language.LANGUAGES` (Snowball names) has no name for them.
+_SUMY_ONLY = {
+    "cs": "czech", "el": "greek", "he": "hebrew", "ko": "korean", "pl": "polish",
+    "sk": "slovak", "uk": "ukrainian",
+}
 
 
-@lru_cache(maxsize=1)
-def _stemmer() -> Any:
+def sumy_language(code: str) -> str:
+    """sumy's name for a language code ("de" -> "german"), English where sumy has no
+    stop words or no working stemmer for it.
+
+    Why English: it is what every summary used before languages were known, and a
+    summary with the wrong stop words is still a summary.
+    """
+    key = code.lower().replace("_", "-").split("-")[0]
+    name = LANGUAGES.get(key) or _SUMY_ONLY.get(key)
+    return name if name and _available(name) else DEFAULT_LANGUAGE
+
+
+@lru_cache(maxsize=_LANGUAGE_CACHE)
+def _available(name: str) -> bool:
+    """Whether sumy has stop words and a stemmer that runs for `name`.
+
+    The stemmer is tried on a word: sumy's Greek and Polish stemmers load an optional
+    package only when first called, and fail there when it is missing.
+    """
+    from sumy.nlp.stemmers import Stemmer
+    from sumy.utils import get_stop_words
+
+    try:
+        get_stop_words(name)
+        Stemmer(name)("test")
+    except (LookupError, ValueError, ImportError):
+        return False
+    return True
+
+
+@lru_cache(maxsize=_LANGUAGE_CACHE)
+def _stemmer(language: str = DEFAULT_LANGUAGE) -> Any:
     from sumy.nlp.stemmers import Stemmer
 
-    return Stemmer("english")
+    return Stemmer(language)
 
 
 @lru_cache(maxsize=200_000)
-def stem(word: str) -> str:
-    """sumy's English stem of a lower-cased word (cached): one notion of "same word"."""
-    return str(_stemmer()(word))
+def stem(word: str, language: str = DEFAULT_LANGUAGE) -> str:
+    """sumy's stem of a lower-cased word in `language` (cached): one notion of "same word"."""
+    return str(_stemmer(language)(word))
 
 
-@lru_cache(maxsize=1)
-def stop_words() -> frozenset[str]:
-    """sumy's English stop words, lower-cased."""
+@lru_cache(maxsize=_LANGUAGE_CACHE)
+def stemmer(language: str = DEFAULT_LANGUAGE) -> Callable[[str], str]:
+    """`stem` for one language, as a one-argument function for sumy and `fact_keys`.
+
+    It calls `stem` the way `StemmedText` does, so both share one cache entry per word.
+    """
+
+    def stem_in(word: str) -> str:
+        return stem(word, language)
+
+    return stem_in
+
+
+@lru_cache(maxsize=_LANGUAGE_CACHE)
+def stop_words(language: str = DEFAULT_LANGUAGE) -> frozenset[str]:
+    """sumy's stop words for `language`, lower-cased."""
     from sumy.utils import get_stop_words
 
-    return frozenset(w.lower() for w in get_stop_words("english"))
+    return frozenset(w.lower() for w in get_stop_words(language))
 
 
-@lru_cache(maxsize=1)
-def _tokenizer() -> Any:
+@lru_cache(maxsize=_LANGUAGE_CACHE)
+def _tokenizer(language: str = DEFAULT_LANGUAGE) -> Any:
     from briefing.text import SumyTokenizer
 
-    return SumyTokenizer("english")
+    return SumyTokenizer(language)
 
 
 class StemmedText:
@@ -65,12 +131,19 @@ class StemmedText:
     (the expensive part of sumy for large inputs) happens once per sentence.
     """
 
-    def __init__(self, texts: Sequence[str], stems: Sequence[list[str]] | None = None) -> None:
+    def __init__(
+        self,
+        texts: Sequence[str],
+        stems: Sequence[list[str]] | None = None,
+        *,
+        language: str = DEFAULT_LANGUAGE,
+    ) -> None:
         self.texts = list(texts)
+        self.language = language  # sumy's name: the scorers that re-tokenise need it
         if stems is None:
-            tokenizer, stop = _tokenizer(), stop_words()
+            tokenizer, stop = _tokenizer(language), stop_words(language)
             stems = [
-                [stem(w) for w in (t.lower() for t in tokenizer.to_words(text)) if w not in stop]
+                [stem(w, language) for w in (t.lower() for t in tokenizer.to_words(text)) if w not in stop]
                 for text in self.texts
             ]
         self.stems: list[list[str]] = list(stems)
@@ -89,7 +162,9 @@ class StemmedText:
 
     def take(self, index: Sequence[int]) -> StemmedText:
         """The same sentences, restricted to `index` (no re-tokenising)."""
-        return StemmedText([self.texts[i] for i in index], [self.stems[i] for i in index])
+        return StemmedText(
+            [self.texts[i] for i in index], [self.stems[i] for i in index], language=self.language
+        )
 
     def bigram_codes(self) -> tuple[np.ndarray, np.ndarray]:
         """(sentence, code) of every adjacent pair of stems within a sentence.
@@ -146,7 +221,7 @@ def _textrank(counts: sparse.csr_matrix) -> np.ndarray:
     return np.asarray(TextRankSummarizer.power_method(matrix, TextRankSummarizer.epsilon))
 
 
-def _lsa(counts: sparse.csr_matrix) -> np.ndarray:
+def _lsa(counts: sparse.csr_matrix, language: str) -> np.ndarray:
     from sumy.summarizers.lsa import LsaSummarizer
 
     matrix = counts.T.toarray()  # words x sentences, as sumy builds it
@@ -159,35 +234,36 @@ def _lsa(counts: sparse.csr_matrix) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         scaled = np.where(max_freq > 0, smooth + (1 - smooth) * matrix / max_freq, matrix)
     _u, sigma, v = np.linalg.svd(scaled, full_matrices=False)
-    summarizer = LsaSummarizer(_stemmer())
+    summarizer = LsaSummarizer(_stemmer(language))
     return np.asarray(summarizer._compute_ranks(sigma, v), dtype=float)
 
 
-def _document(texts: Sequence[str]) -> Any:
+def _document(texts: Sequence[str], language: str) -> Any:
     from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
 
-    tokenizer = _tokenizer()
+    tokenizer = _tokenizer(language)
     return ObjectDocumentModel([Paragraph([Sentence(t, tokenizer) for t in texts])])
 
 
-def _luhn(texts: Sequence[str]) -> np.ndarray:
+def _luhn(texts: Sequence[str], language: str) -> np.ndarray:
     from sumy.summarizers.luhn import LuhnSummarizer
 
-    summarizer = LuhnSummarizer(stem)
-    summarizer.stop_words = stop_words()
-    document = _document(texts)
+    summarizer = LuhnSummarizer(stemmer(language))
+    summarizer.stop_words = stop_words(language)
+    document = _document(texts, language)
     significant = frozenset(summarizer._get_significant_words(document.words))
     return np.array([summarizer.rate_sentence(s, significant) for s in document.sentences])
 
 
-def _greedy(texts: Sequence[str], kind: str) -> np.ndarray:
+def _greedy(texts: Sequence[str], kind: str, language: str) -> np.ndarray:
     """SumBasic and KL: ratings are minus the round a sentence was picked in."""
     from sumy.summarizers.kl import KLSummarizer
     from sumy.summarizers.sum_basic import SumBasicSummarizer
 
-    summarizer: Any = SumBasicSummarizer(stem) if kind == "sumbasic" else KLSummarizer(stem)
-    summarizer.stop_words = stop_words()
-    document = _document(texts)
+    summarize_with = SumBasicSummarizer if kind == "sumbasic" else KLSummarizer
+    summarizer: Any = summarize_with(stemmer(language))
+    summarizer.stop_words = stop_words(language)
+    document = _document(texts, language)
     ratings = summarizer._compute_ratings(document.sentences)
     n = len(texts)
     return np.array([n + float(ratings[s]) for s in document.sentences])
@@ -212,13 +288,13 @@ def sumy_scores(stemmed: StemmedText, index: Sequence[int], algorithm: str = "le
     elif algorithm == "textrank":
         raw = _textrank(stemmed.subset(index))
     elif algorithm == "lsa":
-        raw = _lsa(stemmed.subset(index))
+        raw = _lsa(stemmed.subset(index), stemmed.language)
     elif algorithm == "luhn":
-        raw = _luhn(texts)
+        raw = _luhn(texts, stemmed.language)
     else:
         limit = _KL_LIMIT if algorithm == "kl" else len(texts)
         raw = np.zeros(len(texts))
-        raw[:limit] = _greedy(texts[:limit], algorithm)
+        raw[:limit] = _greedy(texts[:limit], algorithm, stemmed.language)
     return _rank_scale(np.asarray(raw, dtype=float))
 
 

@@ -23,6 +23,7 @@ How a summary is made (each step says why):
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -33,7 +34,7 @@ from briefing.candidates import Candidate, candidates, words_of
 from briefing.facts import fact_keys, referents, shares_fact
 from briefing.models import Article, Incident, Summary, SummarySentence
 from briefing.outlet import strip_outlet
-from briefing.salience import StemmedText, stem, stop_words, sumy_scores
+from briefing.salience import StemmedText, stemmer, stop_words, sumy_language, sumy_scores
 
 __all__ = ["headline", "summarize"]
 
@@ -68,6 +69,20 @@ def _articles(subject: Incident | Sequence[Article]) -> tuple[list[Article], Inc
     if isinstance(subject, Incident):
         return list(subject.articles), subject
     return list(subject), None
+
+
+def _language(articles: Sequence[Article]) -> str:
+    """sumy's name for the commonest language of `articles` (English by default).
+
+    Why the commonest: an incident is one story, and a stray article in another
+    language (a wire story quoted abroad) should not change how the rest is read.
+    Ties go to English, the language every summary used before, then alphabetically.
+    """
+    counts = Counter(a.language or "en" for a in articles)
+    if not counts:
+        return sumy_language("en")
+    code = max(sorted(counts), key=lambda c: (counts[c], c == "en"))
+    return sumy_language(code)
 
 
 def _unit_rows(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
@@ -157,7 +172,7 @@ def _novel(stemmed: StemmedText, delivered: Sequence[str]) -> np.ndarray:
     n = len(stemmed.texts)
     if not delivered:
         return np.ones(n, dtype=bool)
-    seen = StemmedText(delivered)
+    seen = StemmedText(delivered, language=stemmed.language)
     both = _unit_rows(StemmedText(stemmed.texts + seen.texts, stemmed.stems + seen.stems).counts)
     similarity = (both[:n] @ both[n:].T).max(axis=1).toarray().ravel()
     return np.asarray(similarity < _SEEN)
@@ -292,13 +307,14 @@ def summarize(
     updated = incident is not None and incident.status == "updated"
     fresh = set(incident.new_article_ids) if incident is not None and updated else None
     seen = [] if incident is not None and not updated else list(delivered)
-    stemmed = StemmedText([c.text for c in items])
+    language = _language(articles)
+    stemmed = StemmedText([c.text for c in items], language=language)
     index = _preselect(items, stemmed)
     items, stemmed = [items[i] for i in index], stemmed.take(index)
     unit = _unit_rows(stemmed.counts)
     keep = _merge_near_duplicates(items, unit)
     items, stemmed, unit = [items[i] for i in keep], stemmed.take(keep), unit[keep]
-    facts = [fact_keys(words_of(c.text), stem, stop_words()) for c in items]
+    facts = [fact_keys(words_of(c.text), stemmer(language), stop_words(language)) for c in items]
     common = referents(facts, [c.article_id for c in items])
     pool = _Pool(items, stemmed, unit, _novel(stemmed, seen), facts, common)
     relevance = _relevance(pool, algorithm, fresh, bool(seen))
@@ -359,7 +375,7 @@ def headline(articles: Sequence[Article]) -> str:
     if len(titles) == 1:
         return titles[0]
     leads = [a.text[:600] for a in articles]
-    stemmed = StemmedText(titles + leads)
+    stemmed = StemmedText(titles + leads, language=_language(articles))
     unit = _unit_rows(stemmed.counts)
     n = len(titles)
     centroid = np.asarray(unit.sum(axis=0)).ravel()

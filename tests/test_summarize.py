@@ -348,3 +348,83 @@ def test_demo_summaries_state_each_figure_and_event_once() -> None:
         for i in range(len(texts)):
             for j in range(i):
                 assert not shares_fact(keys[i], keys[j], similar=False), (texts[j], texts[i])
+
+
+# Two fictional German reports of one flood. Read with English stop words, "die", "der",
+# "und", "in" were content words: the commonest "facts" of any German incident.
+RHEINBOTE = "\n\n".join(
+    [
+        (
+            "Nach tagelangem Regen ist der Wieselbach in der Nacht zum Montag über die Ufer "
+            "getreten und hat die Altstadt von Birkenfeld überflutet."
+        ),
+        (
+            "Die Feuerwehr brachte rund 260 Bewohner aus den tiefer gelegenen Straßen in die "
+            "Turnhalle der Gesamtschule, wie der Landkreis mitteilte."
+        ),
+        (
+            "Ein Landwirt aus dem Ortsteil Hagen kam ums Leben, als ein Damm am Mühlgraben "
+            "brach und sein Traktor von der Strömung erfasst wurde."
+        ),
+        (
+            "Bürgermeister Jonas Feld sagte, die Schäden an den Häusern und an der alten "
+            "Steinbrücke seien noch nicht abzuschätzen."
+        ),
+    ]
+)
+TAGESPOST = "\n\n".join(
+    [
+        (
+            "Das Hochwasser des Wieselbachs hat in Birkenfeld einen Landwirt das Leben gekostet "
+            "und die ganze Altstadt unter Wasser gesetzt."
+        ),
+        (
+            "Rund 260 Menschen mussten in der Nacht ihre Wohnungen verlassen und wurden in der "
+            "Turnhalle der Gesamtschule untergebracht."
+        ),
+        (
+            "Der Deutsche Wetterdienst warnte am Montag vor weiteren starken Regenfällen bis zum "
+            "Mittwoch, die Pegel könnten erneut steigen."
+        ),
+        "Die Landesregierung kündigte eine Soforthilfe für die betroffenen Familien und Betriebe an.",
+    ]
+)
+GERMAN = (
+    replace(
+        _article("bote", "Rheinbote", "Hochwasser in Birkenfeld: Landwirt stirbt", RHEINBOTE, 6),
+        language="de",
+    ),
+    replace(
+        _article("tagespost", "Tagespost", "Wieselbach überflutet Altstadt von Birkenfeld", TAGESPOST, 8),
+        language="de",
+    ),
+)
+GERMAN_FUNCTION_WORDS = {"die", "der", "und", "den", "das", "dem"}
+
+
+def test_german_text_is_stemmed_without_german_stop_words() -> None:
+    from briefing.salience import StemmedText, sumy_language
+
+    assert sumy_language("de") == sumy_language("de-AT") == "german"
+    assert sumy_language("ru") == sumy_language("xx") == sumy_language("") == "english"  # no sumy stop words
+    texts = [c.text for c in candidates(GERMAN)]
+    german = {w for sentence in StemmedText(texts, language="german").stems for w in sentence}
+    assert not GERMAN_FUNCTION_WORDS & german
+    assert {"hochwass", "landwirt", "turnhall"} <= german  # German stems: Hochwasser, Turnhalle
+    english = {w for sentence in StemmedText(texts).stems for w in sentence}
+    assert english >= GERMAN_FUNCTION_WORDS  # what the summary scored before
+
+
+def test_german_incident_summarised_from_its_articles() -> None:
+    from briefing.summarize import _language
+
+    by_id = {a.id: a for a in GERMAN}
+    for algorithm in ("lexrank", "luhn", "kl"):
+        summary = summarize(Incident(id="flood", title="", articles=GERMAN), words=80, algorithm=algorithm)
+        assert summary.sentences
+        assert len(split_words(str(summary))) <= 80
+        for sentence in summary:
+            assert sentence.text in by_id[sentence.article_id].text
+    english = replace(ARTICLES[0], language="en")
+    assert _language([*GERMAN, english]) == "german"  # the commonest language
+    assert _language([GERMAN[0], english]) == _language([]) == "english"  # ties and none: English
