@@ -123,11 +123,16 @@ def _has_verb(tokens: list[str]) -> bool:
     return False
 
 
-def _judge(sentence: str, tokens: list[str]) -> tuple[bool, bool]:
-    """Return (usable, dangling) for one cleaned sentence and its word tokens."""
+def _judge(sentence: str, tokens: list[str], english: bool = True) -> tuple[bool, bool]:
+    """Return (usable, dangling) for one cleaned sentence and its word tokens.
+
+    The verb test knows English verbs only: in another language it would drop most
+    short sentences ("Die Schulen bleiben geschlossen."), so there it is skipped.
+    """
     if not _MIN_WORDS <= len(tokens) <= _MAX_WORDS:
         return False, False
-    if not _TERMINAL.search(sentence) or (len(tokens) < _VERB_CHECK and not _has_verb(tokens)):
+    fragment = english and len(tokens) < _VERB_CHECK and not _has_verb(tokens)
+    if not _TERMINAL.search(sentence) or fragment:
         return False, False
     if _is_furniture(sentence) or sentence[0].islower():
         return False, False
@@ -220,9 +225,10 @@ def candidates(articles: Sequence[Article]) -> list[Candidate]:
     out: list[Candidate] = []
     for rank, (_, article) in enumerate(ranked):
         position = 0
+        english = article.language.lower()[:2] in ("", "en")
         for sentence in _article_sentences(article):
             tokens = words_of(sentence)
-            usable, dangling = _judge(sentence, tokens)
+            usable, dangling = _judge(sentence, tokens, english)
             if not usable:
                 continue
             key = _norm_key(tokens)

@@ -415,6 +415,14 @@ def test_german_text_is_stemmed_without_german_stop_words() -> None:
     assert english >= GERMAN_FUNCTION_WORDS  # what the summary scored before
 
 
+def test_short_sentences_in_another_language_are_not_taken_for_fragments() -> None:
+    """The fragment test knows English verbs only; it dropped "Die Landesregierung
+    kündigte eine Soforthilfe ... an." and most short German sentences."""
+    texts = [c.text for c in candidates(GERMAN)]
+    assert any(t.startswith("Die Landesregierung kündigte") for t in texts)
+    assert len(texts) == 8
+
+
 def test_german_incident_summarised_from_its_articles() -> None:
     from briefing.summarize import _language
 
