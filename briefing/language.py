@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from importlib import resources
 
@@ -82,3 +82,16 @@ def article_language(declared: str, tokens: Sequence[str]) -> str:
     table and not "en", which is also the model's default; otherwise told from `tokens`."""
     code = (declared or "").lower()[:2]
     return code if code in LANGUAGES and code != "en" else language(tokens)
+
+
+def commonest(codes: Iterable[str]) -> str:
+    """The commonest of some articles' language codes ("" counts as English).
+
+    Why the commonest: an incident or an edition is read in one language, and a stray
+    article in another (a wire story quoted abroad) should not change how the rest is
+    read. Ties go to English, then alphabetically, so the choice never depends on order.
+    """
+    counts = Counter(code or "en" for code in codes)
+    if not counts:
+        return "en"
+    return max(sorted(counts), key=lambda c: (counts[c], c == "en"))

@@ -55,7 +55,6 @@ import re
 import subprocess
 import traceback
 import unicodedata
-from collections import Counter
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -66,6 +65,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import jinja2
 
 from briefing.errors import BriefingError, ConfigError
+from briefing.language import commonest
 from briefing.models import Article, Edition, Incident
 
 log = logging.getLogger(__name__)
@@ -245,8 +245,7 @@ def _main_language(edition: Edition) -> str:
 def _language_of(articles: Sequence[Article]) -> str:
     """The commonest language of the articles, as a `lang` attribute (it picks the PDF's
     hyphenation patterns); "en" when none is valid."""
-    langs = Counter(a.language for a in articles if a.language)
-    lang = langs.most_common(1)[0][0] if langs else "en"
+    lang = commonest(a.language for a in articles)
     return lang if re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", lang) else "en"
 
 

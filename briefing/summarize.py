@@ -23,7 +23,6 @@ How a summary is made (each step says why):
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -32,6 +31,7 @@ from scipy import sparse
 
 from briefing.candidates import Candidate, candidates, words_of
 from briefing.facts import fact_keys, referents, shares_fact
+from briefing.language import commonest
 from briefing.models import Article, Incident, Summary, SummarySentence
 from briefing.outlet import strip_outlet
 from briefing.salience import StemmedText, stemmer, stop_words, sumy_language, sumy_scores
@@ -72,17 +72,8 @@ def _articles(subject: Incident | Sequence[Article]) -> tuple[list[Article], Inc
 
 
 def _language(articles: Sequence[Article]) -> str:
-    """sumy's name for the commonest language of `articles` (English by default).
-
-    Why the commonest: an incident is one story, and a stray article in another
-    language (a wire story quoted abroad) should not change how the rest is read.
-    Ties go to English, the language every summary used before, then alphabetically.
-    """
-    counts = Counter(a.language or "en" for a in articles)
-    if not counts:
-        return sumy_language("en")
-    code = max(sorted(counts), key=lambda c: (counts[c], c == "en"))
-    return sumy_language(code)
+    """sumy's name for the commonest language of `articles` (English by default)."""
+    return sumy_language(commonest(a.language for a in articles))
 
 
 def _unit_rows(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
