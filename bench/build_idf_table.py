@@ -14,7 +14,7 @@ What it writes:
 - `english_idf.tsv.gz` from the large English list, down to 1e-7 per word;
 - `idf/<lang>.tsv.gz` for the other languages written with spaces between words, from
   their small lists (down to 1e-6 per word, or 3e-6 where there is no stemmer and every
-  inflected form is its own key; 10k-30k keys each): without them a German
+  inflected form is its own key; 6k-30k keys each): without them a German
   or Russian article's every function word ("und", "что") is unknown, so it counts as a
   rare name, and all articles in that language fall into one incident;
 - `idf/common_words.json`: each language's most frequent words, by which

@@ -53,7 +53,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from briefing.language import LANGUAGE_WORDS, LANGUAGES, article_language, fold
+from briefing.language import LANGUAGE_WORDS, LANGUAGES, article_language, fold, unelide
 from briefing.models import Article
 
 DOC_WORDS = 400  # article length used for the capitalised-phrase test
@@ -208,6 +208,11 @@ def _entities(tokens: list[str], forms: defaultdict[str, Counter[str]], lang: st
     return phrases
 
 
+def _words(text: str) -> list[str]:
+    """Word tokens, an elided article or pronoun taken off ("l'annonce" -> "annonce")."""
+    return [unelide(tok) for tok in WORD.findall(text)]
+
+
 _BREAK = re.compile(r"[:;,()\[\]\"“”|/–—!?]")
 
 
@@ -220,7 +225,7 @@ def _broken(text: str) -> list[str]:
     for m in WORD.finditer(text):
         if out and _BREAK.search(text, last, m.start()):
             out.append("|")
-        out.append(m.group())
+        out.append(unelide(m.group()))
         last = m.end()
     return out
 
@@ -262,8 +267,8 @@ def features(article: Article) -> Features:
     caps: set[str] = set()
     forms: defaultdict[str, Counter[str]] = defaultdict(Counter)
     body = article.text != article.title and bool(article.text.strip())
-    title_tokens = WORD.findall(article.title)
-    body_tokens = WORD.findall(article.text) if body else []
+    title_tokens = _words(article.title)
+    body_tokens = _words(article.text) if body else []
     lang = article_language(article.language, [*title_tokens, *body_tokens[:LANGUAGE_WORDS]])
     _count(title_tokens, counts, caps, forms, TITLE_BOOST, lang, headline=not body)
     _count(body_tokens, counts, caps, forms, 1.0, lang)
