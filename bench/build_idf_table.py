@@ -18,7 +18,7 @@ What it writes:
   or Russian article's every function word ("und", "что") is unknown, so it counts as a
   rare name, and all articles in that language fall into one incident;
 - `idf/common_words.json`: each language's most frequent words, by which
-  `briefing.similarity` tells an article's language.
+  `briefing.language` tells an article's language.
 
 Words are folded to Snowball stems where NLTK has a stemmer for the language (the same
 stemmer briefing.similarity uses), otherwise lower-cased; frequencies of words sharing a

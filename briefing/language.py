@@ -12,7 +12,8 @@ text. English is the default; another language must show at least MIN_LANGUAGE_H
 its common words and more than twice as many as English shows, because short English
 headlines hold words that are common elsewhere ("Men's Wearhouse to buy Jos. A. Bank for
 $1.8 billion" has Danish "men", "to" and "for"). Chinese and Japanese, written without
-spaces between words, are not told apart and count as English.
+spaces between words, and Korean, whose frequency list holds word pieces rather than
+the words a text shows, have no table: they count as English.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from importlib import resources
 LANGUAGES: dict[str, str | None] = {
     "en": "english", "ar": "arabic", "bg": None, "ca": None, "cs": None, "da": "danish",
     "de": "german", "el": None, "es": "spanish", "fa": None, "fi": "finnish", "fr": "french",
-    "he": None, "hu": "hungarian", "id": None, "it": "italian", "ko": None, "nb": "norwegian",
+    "he": None, "hu": "hungarian", "id": None, "it": "italian", "nb": "norwegian",
     "nl": "dutch", "pl": None, "pt": "portuguese", "ro": "romanian", "ru": "russian",
     "sk": None, "sv": "swedish", "tr": None, "uk": None, "vi": None,
 }

@@ -5,7 +5,7 @@ happens to hold (on a quiet day with five articles every word is "rare", and on 
 day a story's own name becomes "common" and stops counting). The weights come from a
 general English word-frequency table shipped in `briefing/data/english_idf.tsv.gz`
 (derived once from wordfreq, see `bench/build_idf_table.py`) or, for an article in one
-of 27 other languages (told by `briefing.language`), that language's table in
+of 26 other languages (told by `briefing.language`), that language's table in
 `briefing/data/idf/`. A word's frequency f per running word is turned into the chance
 that a text of L words contains it, df = 1 - exp(-L f), and idf = -ln(df). L is the
 text's own length times SPAN_PER_WORD (rounded to a power of two): long texts share
