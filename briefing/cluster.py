@@ -98,18 +98,26 @@ def breadth_factor(s: sparse.csr_matrix, s2: sparse.csr_matrix) -> np.ndarray:
     """Discount for each stored entry of the similarity block `s`, from `s2`, the same
     block computed on squared centroids (so it sums the squared term contributions).
 
-    The two blocks have the same sparsity (all weights are positive), so their data
-    arrays align once the indices are sorted.
+    The two blocks have the same sparsity (all weights are positive), and `_best_partners`
+    squares the centroids in place, keeping their index order, so the two products list
+    each row's columns in the same order and their data arrays align as they come.
+    Sorting both, which took 15% of the grouping time at 10k articles, is left for the
+    case where they do not.
     """
-    s.sort_indices()
-    s2.sort_indices()
-    if not (np.array_equal(s.indptr, s2.indptr) and np.array_equal(s.indices, s2.indices)):
+    if not _aligned(s, s2):
+        s.sort_indices()
+        s2.sort_indices()
+    if not _aligned(s, s2):
         rows = np.repeat(np.arange(s.shape[0]), np.diff(s.indptr))
         sq = np.asarray(s2[rows, s.indices]).ravel()
     else:
         sq = s2.data
     breadth = s.data**2 / np.maximum(sq, 1e-300)
     return np.asarray(np.minimum(1.0, breadth / BREADTH) ** BREADTH_POWER)
+
+
+def _aligned(a: sparse.csr_matrix, b: sparse.csr_matrix) -> bool:
+    return np.array_equal(a.indptr, b.indptr) and np.array_equal(a.indices, b.indices)
 
 
 def _best_partners(
@@ -128,7 +136,8 @@ def _best_partners(
     edges: list[tuple[float, int, int]] = []
     touched: list[np.ndarray] = []
     ct = c.T.tocsc()
-    c2 = c.multiply(c).tocsr()
+    c2 = c.copy()  # squared weights in the same index order, so the products align
+    c2.data **= 2
     c2t = c2.T.tocsc()
     for start in range(0, len(which), CHUNK):
         ids = which[start : start + CHUNK]

@@ -210,7 +210,11 @@ def _entities(tokens: list[str], forms: defaultdict[str, Counter[str]], lang: st
 
 def _words(text: str) -> list[str]:
     """Word tokens, an elided article or pronoun taken off ("l'annonce" -> "annonce")."""
-    return [unelide(tok) for tok in WORD.findall(text)]
+    return [_unelided(tok) for tok in WORD.findall(text)]
+
+
+def _unelided(token: str) -> str:
+    return unelide(token) if "'" in token or "’" in token else token  # most have none: fast
 
 
 _BREAK = re.compile(r"[:;,()\[\]\"“”|/–—!?]")
@@ -225,7 +229,7 @@ def _broken(text: str) -> list[str]:
     for m in WORD.finditer(text):
         if out and _BREAK.search(text, last, m.start()):
             out.append("|")
-        out.append(unelide(m.group()))
+        out.append(_unelided(m.group()))
         last = m.end()
     return out
 
