@@ -1,0 +1,112 @@
+"""Grouping articles that are not in English: each is weighed against its own language's
+background table (`briefing.language`, `briefing.similarity`), on real text."""
+
+from __future__ import annotations
+
+from test_group import DAY1, QUAKE_A, _articles, _groups
+
+from briefing.group import group
+from briefing.models import Article
+
+# Fictional German and Russian reports: two of one flood, and unrelated news of the same day.
+FLOOD_DE = [
+    ("Donaukurier", "Hochwasser in Passau: Hunderte verlassen die Altstadt",
+     "Die Donau ist am Dienstag in Passau über die Ufer getreten. Hunderte Bewohner der Altstadt "
+     "mussten ihre Häuser verlassen, wie die Stadtverwaltung mitteilte. Der Pegel erreichte am "
+     "Abend 9,20 Meter, den höchsten Stand seit elf Jahren. Die Feuerwehr ist mit mehr als 300 "
+     "Einsatzkräften vor Ort und hat an der Innpromenade Sandsäcke aufgeschichtet."),
+    ("Bayernblatt", "Passau kämpft gegen das Donau-Hochwasser",
+     "In Passau ist der Pegel der Donau bis Dienstagabend auf 9,20 Meter gestiegen. Aus der "
+     "Altstadt wurden mehrere hundert Menschen in Sicherheit gebracht, sagte ein Sprecher der "
+     "Stadt. Mehr als 300 Einsatzkräfte der Feuerwehr verstärken die Sandsäcke an der "
+     "Innpromenade, die Schulen bleiben bis Freitag geschlossen."),
+]
+OTHER_DE = [
+    ("Donaukurier", "Lokführer streiken am Donnerstag",
+     "Die Gewerkschaft der Lokführer hat für Donnerstag zu einem ganztägigen Streik im "
+     "Personenverkehr aufgerufen. Die Bahn rechnet mit massiven Ausfällen im ganzen Land und "
+     "rät Reisenden, ihre Fahrt zu verschieben. Es ist bereits der dritte Ausstand in diesem "
+     "Jahr, weil sich beide Seiten nicht auf einen neuen Tarifvertrag einigen können."),
+    ("Bayernblatt", "Bundestag beschließt neue Regeln für die Grundsteuer",
+     "Der Bundestag hat am Freitag mit den Stimmen der Koalition eine Reform der Grundsteuer "
+     "beschlossen. Die Länder sollen künftig selbst entscheiden, wie sie den Wert von Grundstücken "
+     "berechnen. Die Opposition kritisierte, dass viele Mieter dadurch mehr zahlen müssten, und "
+     "kündigte eine Klage vor dem Verfassungsgericht an."),
+]
+OTHER_RU = [
+    ("Вечерний курьер", "В Казани открылась новая станция метро",
+     "В среду в Казани открылась новая станция метро, которую строили почти пять лет. На "
+     "церемонии мэр города сказал, что теперь жители северных районов смогут добраться до "
+     "центра за двадцать минут. По словам строителей, до конца года откроют ещё две станции, "
+     "а стоимость проезда не изменится."),
+    ("Утренняя газета", "Сборная по хоккею проиграла в финале турнира",
+     "Сборная по хоккею уступила в финале международного турнира со счётом два три. Тренер "
+     "команды заявил после матча, что игроки устали после длинного сезона, но он доволен их "
+     "характером. Решающую шайбу соперники забросили за минуту до конца третьего периода, и "
+     "болельщики долго не уходили с трибун."),
+]
+
+
+def test_language_is_told_by_its_common_words() -> None:
+    from briefing.language import text_language
+
+    assert text_language(FLOOD_DE[0][1], FLOOD_DE[0][2]) == "de"
+    assert text_language(OTHER_RU[0][2]) == "ru"
+    assert text_language(QUAKE_A[0][1], QUAKE_A[0][2]) == "en"
+    assert text_language("Tour de France: Cancellara wins the prologue") == "en"
+    assert text_language("Men's Wearhouse to buy Jos. A. Bank for $1.8 billion") == "en"
+
+
+def test_articles_in_another_language_group_by_event_not_by_function_words() -> None:
+    """With English weights alone every "die", "und", "что" is an unknown, rare word, and
+    all articles in German or Russian fell into one incident."""
+    arts = (_articles(FLOOD_DE, DAY1, "f") + _articles(OTHER_DE, DAY1, "d")
+            + _articles(OTHER_RU, DAY1, "r"))
+    incidents = group(arts)
+    assert _groups(incidents) == {frozenset({"f0", "f1"}), frozenset({"d0"}), frozenset({"d1"}),
+                                  frozenset({"r0"}), frozenset({"r1"})}
+    evidence = " ".join(incidents[0].evidence)  # German nouns and numbers as written
+    assert "Passau" in evidence and "Hochwasser" in evidence and "9,20" in evidence
+
+
+def test_function_words_of_other_languages_carry_no_weight() -> None:
+    from briefing.similarity import features
+
+    function_words = {"die", "der", "das", "den", "und", "ist", "mit",
+                      "что", "и", "в", "на", "не", "по", "за"}
+    for art in _articles(FLOOD_DE + OTHER_DE + OTHER_RU, DAY1, "x"):
+        assert not function_words & set(features(art).weights), art.title
+
+def test_a_declared_language_is_used_when_the_text_is_too_short_to_tell() -> None:
+    from briefing.similarity import features
+
+    title = "Lokführer streiken: die Bahn rechnet mit Ausfällen"
+    guessed = features(Article(id="a", url="", source="s", title=title, text=""))
+    declared = features(Article(id="a", url="", source="s", title=title, text="", language="de-DE"))
+    assert {"die", "mit"} <= set(guessed.weights)  # too few words: read as English
+    assert not {"die", "mit"} & set(declared.weights)
+
+OTHER_FR = [
+    ("Le Courrier", "Le président ne se représentera pas",
+     "Le président de la République a annoncé mardi qu'il ne se représenterait pas. C'est "
+     "l'annonce d'une décision prise depuis l'été, a-t-il dit, et l'opposition s'est dite "
+     "surprise. L'Assemblée nationale n'a pas réagi."),
+    ("La Dépêche", "Grève à l'usine de Montbrison",
+     "Les ouvriers de l'usine de Montbrison sont en grève depuis lundi. C'est la troisième fois "
+     "cette année qu'ils arrêtent le travail, et la direction n'a pas encore répondu à leurs "
+     "demandes sur les salaires. Le syndicat s'est dit prêt à durcir le mouvement."),
+]
+
+
+def test_elided_articles_are_taken_off_words() -> None:
+    """French "l'annonce", "c'est", "qu'il" are "annonce", "est", "il": glued on, every
+    such form was a rare word that all French articles shared."""
+    from briefing.language import unelide
+    from briefing.similarity import features
+
+    assert unelide("l'Assemblée") == "Assemblée" and unelide("qu’il") == "il"
+    assert unelide("don't") == "don't" and unelide("O'Brien") == "O'Brien"
+    first, second = (features(a).weights for a in _articles(OTHER_FR, DAY1, "fr"))
+    assert not {"cest", "sest", "quil", "lannonc", "na"} & (set(first) | set(second))
+    assert "annonc" in first
+    assert sum(w * second.get(t, 0.0) for t, w in first.items()) < 0.05  # nothing but grammar
