@@ -18,7 +18,7 @@ What it writes:
   or Russian article's every function word ("und", "что") is unknown, so it counts as a
   rare name, and all articles in that language fall into one incident;
 - `idf/common_words.json`: each language's most frequent words, by which
-  `briefing.language` tells an article's language.
+  `briefing.language` tells an article's language and summaries know its function words.
 
 Words are folded to Snowball stems where NLTK has a stemmer for the language (the same
 stemmer briefing.similarity uses), otherwise lower-cased; frequencies of words sharing a
@@ -76,13 +76,17 @@ def write_table(out: Path, table: list[list[str]], stemmer_name: str | None, wor
 
 
 def common_words(table: list[list[str]]) -> list[str]:
-    """The language's most frequent words (letters only), most frequent first."""
+    """The language's COMMON most frequent words of two or more letters, most frequent
+    first, with the one-letter words ("и", "в", "a") that rank among them. Telling the
+    language reads only the longer ones; summaries use all as stop words."""
     out: list[str] = []
+    longer = 0
     for bucket in table[1:]:  # table[0] is wordfreq's header
-        out.extend(w for w in bucket if LETTERS.match(w) and len(w) > 1)
-        if len(out) >= COMMON:
-            break
-    return out[:COMMON]
+        for word in bucket:
+            if LETTERS.match(word) and longer < COMMON:
+                out.append(word)
+                longer += len(word) > 1
+    return out
 
 
 def main(source: str) -> None:

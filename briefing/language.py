@@ -65,13 +65,25 @@ def fold(word: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _common_words() -> dict[str, tuple[str, ...]]:
-    """Word -> the languages it is among the most frequent words of."""
+def _lists() -> dict[str, tuple[str, ...]]:
     data = resources.files("briefing").joinpath("data/idf/common_words.json").read_text("utf-8")
+    return {lang: tuple(words) for lang, words in json.loads(data).items()}
+
+
+def common_words(code: str) -> tuple[str, ...]:
+    """A language's most frequent words, most frequent first (none for an unknown code)."""
+    return _lists().get(code, ())
+
+
+@lru_cache(maxsize=1)
+def _common_words() -> dict[str, tuple[str, ...]]:
+    """Word -> the languages it is among the most frequent words of. One-letter words
+    ("a", "i", "в") are left out: too many languages share them to tell one."""
     out: dict[str, list[str]] = {}
-    for lang, words in json.loads(data).items():
+    for lang, words in _lists().items():
         for word in words:
-            out.setdefault(word, []).append(lang)
+            if len(word) > 1:
+                out.setdefault(word, []).append(lang)
     return {w: tuple(langs) for w, langs in out.items()}
 
 

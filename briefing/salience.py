@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from briefing.language import LANGUAGES
+from briefing.language import LANGUAGES, common_words
 
 __all__ = [
     "ALGORITHMS",
@@ -67,20 +67,34 @@ def sumy_language(code: str) -> str:
 
 @lru_cache(maxsize=_LANGUAGE_CACHE)
 def _available(name: str) -> bool:
-    """Whether sumy has stop words and a stemmer that runs for `name`.
+    """Whether there are stop words and a stemmer that runs for `name`.
 
     The stemmer is tried on a word: sumy's Greek and Polish stemmers load an optional
     package only when first called, and fail there when it is missing.
     """
     from sumy.nlp.stemmers import Stemmer
-    from sumy.utils import get_stop_words
 
     try:
-        get_stop_words(name)
         Stemmer(name)("test")
     except (LookupError, ValueError, ImportError):
         return False
-    return True
+    return bool(_stop_list(name))
+
+
+def _stop_list(name: str) -> frozenset[str]:
+    """sumy's stop words for `name`, or else the language's most frequent words.
+
+    Why the fallback: sumy has stemmers but no stop-word lists for Russian, Dutch,
+    Danish, Finnish, Hungarian, Norwegian and Romanian; the 150 commonest words of the
+    language (the list `briefing.language` tells languages by) are its function words.
+    """
+    from sumy.utils import get_stop_words
+
+    try:
+        return frozenset(w.lower() for w in get_stop_words(name))
+    except LookupError:
+        code = next((c for c, n in {**LANGUAGES, **_SUMY_ONLY}.items() if n == name), "")
+        return frozenset(common_words(code))
 
 
 @lru_cache(maxsize=_LANGUAGE_CACHE)
@@ -111,10 +125,8 @@ def stemmer(language: str = DEFAULT_LANGUAGE) -> Callable[[str], str]:
 
 @lru_cache(maxsize=_LANGUAGE_CACHE)
 def stop_words(language: str = DEFAULT_LANGUAGE) -> frozenset[str]:
-    """sumy's stop words for `language`, lower-cased."""
-    from sumy.utils import get_stop_words
-
-    return frozenset(w.lower() for w in get_stop_words(language))
+    """The stop words for `language`, lower-cased (see `_stop_list`)."""
+    return _stop_list(language)
 
 
 @lru_cache(maxsize=_LANGUAGE_CACHE)

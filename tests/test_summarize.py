@@ -406,7 +406,7 @@ def test_german_text_is_stemmed_without_german_stop_words() -> None:
     from briefing.salience import StemmedText, sumy_language
 
     assert sumy_language("de") == sumy_language("de-AT") == "german"
-    assert sumy_language("ru") == sumy_language("xx") == sumy_language("") == "english"  # no sumy stop words
+    assert sumy_language("xx") == sumy_language("") == "english"  # unknown: English
     texts = [c.text for c in candidates(GERMAN)]
     german = {w for sentence in StemmedText(texts, language="german").stems for w in sentence}
     assert not GERMAN_FUNCTION_WORDS & german
@@ -421,6 +421,18 @@ def test_short_sentences_in_another_language_are_not_taken_for_fragments() -> No
     texts = [c.text for c in candidates(GERMAN)]
     assert any(t.startswith("Die Landesregierung kündigte") for t in texts)
     assert len(texts) == 8
+
+
+def test_languages_without_sumy_stop_words_use_their_commonest_words() -> None:
+    """sumy stems Russian but has no Russian stop words: "и", "в", "на", "что" were
+    content words of a Russian summary."""
+    from briefing.salience import StemmedText, sumy_language
+
+    assert sumy_language("ru") == "russian" and sumy_language("nl") == "dutch"
+    text = "В среду мэр города сказал, что новая станция метро откроется в конце года и на ней будет лифт."
+    stems = set(StemmedText([text], language="russian").stems[0])
+    assert not {"и", "в", "на", "что"} & stems
+    assert {"станц", "метр"} <= stems
 
 
 def test_german_incident_summarised_from_its_articles() -> None:
