@@ -24,6 +24,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from importlib import resources
+from itertools import islice
 
 # Languages with a background table (`briefing/data/idf/`, built by
 # bench/build_idf_table.py) and NLTK's Snowball stemmer for each, where it has one.
@@ -105,7 +106,8 @@ def text_language(*texts: str) -> str:
     """The language of a title and text, from their first LANGUAGE_WORDS words."""
     words: list[str] = []
     for text in texts:
-        words.extend(_WORD.findall(text)[: LANGUAGE_WORDS - len(words)])
+        found = _WORD.finditer(text)
+        words.extend(m.group() for m in islice(found, max(LANGUAGE_WORDS - len(words), 0)))
     return language(words)
 
 

@@ -53,9 +53,12 @@ _SUMY_ONLY = {
 }
 
 
+_CODES = {name: code for code, name in {**LANGUAGES, **_SUMY_ONLY}.items() if name}
+
+
 def sumy_language(code: str) -> str:
     """sumy's name for a language code ("de" -> "german"), English where sumy has no
-    stop words or no working stemmer for it.
+    working stemmer for it or there are no stop words.
 
     Why English: it is what every summary used before languages were known, and a
     summary with the wrong stop words is still a summary.
@@ -78,23 +81,7 @@ def _available(name: str) -> bool:
         Stemmer(name)("test")
     except (LookupError, ValueError, ImportError):
         return False
-    return bool(_stop_list(name))
-
-
-def _stop_list(name: str) -> frozenset[str]:
-    """sumy's stop words for `name`, or else the language's most frequent words.
-
-    Why the fallback: sumy has stemmers but no stop-word lists for Russian, Dutch,
-    Danish, Finnish, Hungarian, Norwegian and Romanian; the 150 commonest words of the
-    language (the list `briefing.language` tells languages by) are its function words.
-    """
-    from sumy.utils import get_stop_words
-
-    try:
-        return frozenset(w.lower() for w in get_stop_words(name))
-    except LookupError:
-        code = next((c for c, n in {**LANGUAGES, **_SUMY_ONLY}.items() if n == name), "")
-        return frozenset(common_words(code))
+    return bool(stop_words(name))
 
 
 @lru_cache(maxsize=_LANGUAGE_CACHE)
@@ -125,8 +112,19 @@ def stemmer(language: str = DEFAULT_LANGUAGE) -> Callable[[str], str]:
 
 @lru_cache(maxsize=_LANGUAGE_CACHE)
 def stop_words(language: str = DEFAULT_LANGUAGE) -> frozenset[str]:
-    """The stop words for `language`, lower-cased (see `_stop_list`)."""
-    return _stop_list(language)
+    """sumy's stop words for `language`, lower-cased, or else the language's most
+    frequent words.
+
+    Why the fallback: sumy has stemmers but no stop-word lists for Russian, Dutch,
+    Danish, Finnish, Hungarian, Norwegian and Romanian; the commonest words of the
+    language (the list `briefing.language` tells languages by) are its function words.
+    """
+    from sumy.utils import get_stop_words
+
+    try:
+        return frozenset(w.lower() for w in get_stop_words(language))
+    except LookupError:
+        return frozenset(common_words(_CODES.get(language, "")))
 
 
 @lru_cache(maxsize=_LANGUAGE_CACHE)

@@ -208,11 +208,6 @@ def _entities(tokens: list[str], forms: defaultdict[str, Counter[str]], lang: st
     return phrases
 
 
-def _words(text: str) -> list[str]:
-    """Word tokens, an elided article or pronoun taken off ("l'annonce" -> "annonce")."""
-    return [_unelided(tok) for tok in WORD.findall(text)]
-
-
 def _unelided(token: str) -> str:
     return unelide(token) if "'" in token or "’" in token else token  # most have none: fast
 
@@ -221,9 +216,10 @@ _BREAK = re.compile(r"[:;,()\[\]\"“”|/–—!?]")
 
 
 def _broken(text: str) -> list[str]:
-    """Tokens with a "|" wherever punctuation separates two words, so a name never runs
-    across it ("Tour de France: Cancellara" is two names, "the East, Japan and South
-    Korea" three). The word after it is not a sentence start: "..., South Korea's"."""
+    """Word tokens, an elided article or pronoun taken off ("l'annonce" -> "annonce"),
+    with a "|" wherever punctuation separates two words, so a name never runs across it
+    ("Tour de France: Cancellara" is two names, "the East, Japan and South Korea"
+    three). The word after it is not a sentence start: "..., South Korea's"."""
     out: list[str] = []
     last = 0
     for m in WORD.finditer(text):
@@ -271,8 +267,10 @@ def features(article: Article) -> Features:
     caps: set[str] = set()
     forms: defaultdict[str, Counter[str]] = defaultdict(Counter)
     body = article.text != article.title and bool(article.text.strip())
-    title_tokens = _words(article.title)
-    body_tokens = _words(article.text) if body else []
+    title_broken = _broken(article.title)
+    body_broken = _broken(article.text) if body else []
+    title_tokens = [t for t in title_broken if t != "|"]
+    body_tokens = [t for t in body_broken if t != "|"]
     lang = article_language(article.language, [*title_tokens, *body_tokens[:LANGUAGE_WORDS]])
     _count(title_tokens, counts, caps, forms, TITLE_BOOST, lang, headline=not body)
     _count(body_tokens, counts, caps, forms, 1.0, lang)
@@ -284,8 +282,7 @@ def features(article: Article) -> Features:
             continue
         boost = CAPITAL_BOOST if term in caps else 1.0
         weights[term] = (1.0 + math.log(tf)) * w * boost if tf >= 1 else tf * w * boost
-    ents = Counter(_entities(_broken(article.title), forms, lang)
-                   + (_entities(_broken(article.text), forms, lang) if body else []))
+    ents = Counter(_entities(title_broken, forms, lang) + _entities(body_broken, forms, lang))
     for phrase, tf in ents.items():
         w = ENTITY_BOOST * phrase_idf(phrase, span, lang)
         if w >= 2.0:

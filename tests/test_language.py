@@ -58,8 +58,11 @@ def test_language_is_told_by_its_common_words() -> None:
 
 
 def test_articles_in_another_language_group_by_event_not_by_function_words() -> None:
-    """With English weights alone every "die", "und", "что" is an unknown, rare word, and
-    all articles in German or Russian fell into one incident."""
+    """Two German reports of one flood join; unrelated German and Russian news stays apart.
+
+    These texts are short, so with English weights alone they grouped the same way; the
+    function-word bug shows in long pages (bench/grouping.py --distractors) and is pinned
+    by `test_function_words_of_other_languages_carry_no_weight`."""
     arts = (_articles(FLOOD_DE, DAY1, "f") + _articles(OTHER_DE, DAY1, "d")
             + _articles(OTHER_RU, DAY1, "r"))
     incidents = group(arts)
