@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from briefing.group import group  # noqa: E402
+from briefing.language import text_language  # noqa: E402
 from briefing.models import Article  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -262,17 +263,11 @@ def distractors() -> None:
     pages = [replace(a, published=times[0]) for a in arts if a.id.startswith("aeb-")]
     alone = predicted(pages)  # the pages alone, as one day's batch
     size = Counter(alone.values())
-    foreign = [a for a in pages if _language(a) != "en"]
+    foreign = [a for a in pages if text_language(a.title, a.text) != "en"]
     joined = [a for a in foreign if size[alone[a.id]] > 1]
     print(f"AEB pages alone, all on one day: {len(foreign)} not in English, of which {len(joined)}"
           f" grouped with another page (the set holds no two reports of one story in another"
           f" language); {sum(1 for v in size.values() if v > 1)} incidents of 2 or more pages")
-
-
-def _language(article: Article) -> str:
-    from briefing.language import text_language
-
-    return text_language(article.title, article.text)
 
 
 def synth(base: Sequence[Article], n: int, rng: random.Random) -> list[Article]:
