@@ -17,6 +17,7 @@ from briefing.models import Article, Incident
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 REPO = Path(__file__).resolve().parents[1]
 DAY1 = datetime(2026, 3, 2, 6, tzinfo=UTC)
+STORM = datetime(2026, 9, 14, 6, tzinfo=UTC)
 
 QUAKE_A = [
     ("Harbor Ledger", "Magnitude 6.1 quake kills 14 in Castelnor",
@@ -49,6 +50,55 @@ QUAKE_B = [
      "found no sign of imminent failure. Nobody was hurt."),
 ]
 
+LANDFALL = [
+    ("Harbor Ledger", "Hurricane Marisol slams into Port Alder as Category 4 storm",
+     "Hurricane Marisol made landfall near Port Alder early on Monday with winds of 135 miles per hour, "
+     "tearing roofs off homes, flooding the waterfront and knocking out power to about 410,000 customers "
+     "across Calder County. At least six people were killed, county emergency manager Luis Ortega said, "
+     "including two men crushed by falling trees. The storm surge reached nine feet at the Port Alder "
+     "marina, where dozens of boats were thrown onto the quay. Governor Ellen Marsh deployed 1,200 National "
+     "Guard troops and asked residents who had stayed behind not to leave their shelters until the eye wall "
+     "had passed inland."),
+    ("Coastal Post", "Six dead, 410,000 without power after Marisol hits Calder County",
+     "Marisol came ashore at Port Alder before dawn on Monday as a Category 4 hurricane, killing at least "
+     "six people and cutting electricity to some 410,000 homes and businesses, officials said. Emergency "
+     "manager Luis Ortega said rescue crews had pulled 140 people from flooded houses in the low-lying "
+     "Bayside district overnight. A nine-foot storm surge swamped the marina and the causeway to Gull "
+     "Island was closed. Governor Ellen Marsh called in the National Guard and said the damage was "
+     "'worse than anything this coast has seen in a generation'."),
+    ("Meridian Wire", "Marisol makes landfall, surge floods Port Alder waterfront",
+     "PORT ALDER, Sept 14 (Meridian Wire) - Hurricane Marisol struck the coast at Port Alder on Monday with "
+     "sustained winds near 135 mph, the National Hurricane Center said, pushing a storm surge of about nine "
+     "feet into the harbour and the Bayside neighbourhood. Six deaths were confirmed by Calder County, and "
+     "the utility Gulf Coast Power said 410,000 customers had lost service. Rescuers in boats and Guard "
+     "trucks moved residents to shelters. The storm weakened to Category 2 as it moved inland toward "
+     "Linton, where flash flood warnings were in force."),
+]
+FOLLOW_UP = [
+    ("Harbor Ledger", "Marisol death toll rises to 11 as Linton floods",
+     "The death toll from Hurricane Marisol rose to 11 on Tuesday as floodwaters spread through Linton, "
+     "40 miles inland, where the Calder River crested at a record 31 feet. Emergency manager Luis Ortega "
+     "said five more bodies had been found in Bayside and along the river. About 260,000 Calder County "
+     "customers were still without power, and Governor Ellen Marsh said the National Guard would stay "
+     "until the water went down. Schools in Port Alder will remain closed for the rest of the week.")]
+FALLOUT = [
+    ("Valley Courier", "Insurers face up to $9 billion bill from Hurricane Marisol",
+     "Insured losses from Hurricane Marisol will reach between $6 billion and $9 billion, catastrophe "
+     "modeller Halden Risk estimated on Thursday, making it the costliest storm for the region's insurers "
+     "since 2017. Most of the bill falls on home and commercial property policies in Calder County, Halden "
+     "said, while flood damage in uninsured homes will fall largely on the federal flood programme. Shares "
+     "of Gulfstar Mutual, the largest home insurer on the coast, fell 7 percent, and analysts at Brennan "
+     "& Co warned that reinsurance prices would rise at the January renewals. Policyholders had filed more "
+     "than 85,000 claims by Wednesday night."),
+    ("Northgate Times", "Claims pour in as Marisol losses hit insurers' shares",
+     "More than 85,000 claims have been filed with insurers since Marisol came ashore, state insurance "
+     "commissioner Dana Whitlock said on Thursday, and she ordered companies to send adjusters within "
+     "ten days and to pay living expenses for displaced families without delay. Halden Risk put the insured "
+     "losses at $6 billion to $9 billion. Gulfstar Mutual's shares dropped 7 percent and the company said "
+     "the storm would wipe out its third-quarter profit. Brokers expect reinsurers to demand higher rates "
+     "for coastal property cover when contracts renew in January."),
+]
+
 
 def _articles(specs: list[tuple[str, str, str]], start: datetime, prefix: str) -> list[Article]:
     return [
@@ -78,6 +128,15 @@ def test_same_topic_different_event_days_apart_stays_apart() -> None:
     incidents = group(arts)
     assert _groups(incidents) == {frozenset({"a0", "a1", "a2"}), frozenset({"b0", "b1"})}
     assert [len(i.articles) for i in incidents] == [3, 2]  # largest first
+
+
+def test_hurricane_landfall_and_its_insurance_fallout_are_two_incidents() -> None:
+    """The issue's own example: the landfall (three outlets, and a follow-up the next day
+    on the death toll) is one story; the insurers' bill three days later, which names the
+    storm, its landfall and the county, is another."""
+    arts = (_articles(LANDFALL, STORM, "h") + _articles(FOLLOW_UP, STORM + timedelta(days=1), "f")
+            + _articles(FALLOUT, STORM + timedelta(days=3), "i"))
+    assert _groups(group(arts)) == {frozenset({"h0", "h1", "h2", "f0"}), frozenset({"i0", "i1"})}
 
 
 def test_syndicated_copy_merges_with_both_outlets_listed() -> None:
