@@ -16,7 +16,13 @@ still pre-selects candidates, so no summarizer sees sentences that cannot win.
 
 Language: stems, stop words and words are sumy's for the text's language
 (`sumy_language`), so the German "die", "der", "und" are not content words in a German
-summary. The caches are per language; English is the default and the fallback.
+summary. A language with a background table (`briefing.language.LANGUAGES`) that sumy
+cannot stem (Bulgarian, Catalan, Persian, Indonesian, Turkish, Vietnamese; Greek and
+Polish, whose sumy stemmers need packages that are not installed) is not read as
+English: its words are left unstemmed and its commonest words are the stop words.
+Read as English, its function words ("και", "ve", "của") were content words, shared by
+every sentence, and the sentences fullest of them were the most salient. The caches are
+per language; English is the default, and the fallback for a code with no common words.
 """
 
 from __future__ import annotations
@@ -57,15 +63,31 @@ _CODES = {name: code for code, name in {**LANGUAGES, **_SUMY_ONLY}.items() if na
 
 
 def sumy_language(code: str) -> str:
-    """sumy's name for a language code ("de" -> "german"), English where sumy has no
-    working stemmer for it or there are no stop words.
+    """sumy's name for a language code ("de" -> "german"); for a language of
+    `briefing.language.LANGUAGES` that sumy has no working stemmer or stop words for,
+    the code itself ("tr", "el"); English for any other code.
 
-    Why English: it is what every summary used before languages were known, and a
-    summary with the wrong stop words is still a summary.
+    Why the code: sumy does not know these languages, and `stemmer`, `stem` and
+    `stop_words` read a code of `LANGUAGES` as "unstemmed, the language's commonest words
+    as stop words" (see `_unstemmed`), which is nearer the language than English stop
+    words and stems. Why English otherwise: it is what every summary used before
+    languages were known (and a language with no list of common words has nothing better).
     """
     key = code.lower().replace("_", "-").split("-")[0]
     name = LANGUAGES.get(key) or _SUMY_ONLY.get(key)
-    return name if name and _available(name) else DEFAULT_LANGUAGE
+    if name and _available(name):
+        return name
+    return key if key in LANGUAGES and common_words(key) else DEFAULT_LANGUAGE
+
+
+@lru_cache(maxsize=_LANGUAGE_CACHE)
+def _unstemmed(language: str) -> bool:
+    """Whether `language` is a code `sumy_language` returns for a language sumy cannot
+    stem: one summarised with an identity stemmer and its commonest words as stop words.
+
+    Codes of languages sumy stems ("de") are not: `sumy_language` never returns them.
+    """
+    return language in LANGUAGES and sumy_language(language) == language
 
 
 @lru_cache(maxsize=_LANGUAGE_CACHE)
@@ -86,14 +108,19 @@ def _available(name: str) -> bool:
 
 @lru_cache(maxsize=_LANGUAGE_CACHE)
 def _stemmer(language: str = DEFAULT_LANGUAGE) -> Any:
-    from sumy.nlp.stemmers import Stemmer
+    """sumy's stemmer for `language`; sumy's identity (`null_stemmer`, which lower-cases)
+    for a language sumy cannot stem (`_unstemmed`)."""
+    from sumy.nlp.stemmers import Stemmer, null_stemmer
 
-    return Stemmer(language)
+    return null_stemmer if _unstemmed(language) else Stemmer(language)
 
 
 @lru_cache(maxsize=200_000)
 def stem(word: str, language: str = DEFAULT_LANGUAGE) -> str:
-    """sumy's stem of a lower-cased word in `language` (cached): one notion of "same word"."""
+    """sumy's stem of a lower-cased word in `language` (cached): one notion of "same word".
+
+    A language sumy cannot stem (`sumy_language` gave its code) keeps the word as it is.
+    """
     return str(_stemmer(language)(word))
 
 
@@ -118,13 +145,28 @@ def stop_words(language: str = DEFAULT_LANGUAGE) -> frozenset[str]:
     Why the fallback: sumy has stemmers but no stop-word lists for Russian, Dutch,
     Danish, Finnish, Hungarian, Norwegian and Romanian; the commonest words of the
     language (the list `briefing.language` tells languages by) are its function words.
+    A language sumy cannot stem at all (`sumy_language` gave its code: Turkish, Greek,
+    ...) gets its commonest words too, even where sumy has a list (Greek, Polish): one
+    rule for every language sumy cannot stem, keyed off `briefing.language`'s lists.
     """
     from sumy.utils import get_stop_words
 
+    if _unstemmed(language):
+        return _as_written(common_words(language))
     try:
         return frozenset(w.lower() for w in get_stop_words(language))
     except LookupError:
-        return frozenset(common_words(_CODES.get(language, "")))
+        return _as_written(common_words(_CODES.get(language, "")))
+
+
+def _as_written(words: Sequence[str]) -> frozenset[str]:
+    """Common words lower-cased, and a Greek word ending in σ also with the final ς.
+
+    Why: the lists are keyed by `briefing.language.fold`, which writes the final sigma
+    as σ ("τησ"); a text, and so sumy's words, write "της".
+    """
+    lower = [w.lower() for w in words]
+    return frozenset(lower + [w[:-1] + "ς" for w in lower if w.endswith("σ")])
 
 
 @lru_cache(maxsize=_LANGUAGE_CACHE)
@@ -149,7 +191,7 @@ class StemmedText:
         language: str = DEFAULT_LANGUAGE,
     ) -> None:
         self.texts = list(texts)
-        self.language = language  # sumy's name: the scorers that re-tokenise need it
+        self.language = language  # `sumy_language`'s: the scorers that re-tokenise need it
         if stems is None:
             tokenizer, stop = _tokenizer(language), stop_words(language)
             stems = [

@@ -448,3 +448,91 @@ def test_german_incident_summarised_from_its_articles() -> None:
     english = replace(ARTICLES[0], language="en")
     assert _language([*GERMAN, english]) == "german"  # the commonest language
     assert _language([GERMAN[0], english]) == _language([]) == "english"  # ties and none: English
+
+
+# A fictional Turkish report of a workshop fire, in two articles. sumy cannot stem
+# Turkish and has no Turkish stop words: read as English, "bir", "bu", "da", "için",
+# "çok", "ve" were content words, and a neighbour's quote made mostly of them was the
+# most salient sentence of the incident.
+NEIGHBOUR = (
+    'Bir komşu, "Bu da bir kez daha gösterdi ki her şey için çok geç olmadan daha ciddi '
+    'bir şey yapılması gerekiyor, ama ne yazık ki bu hiç de kolay değil" dedi.'
+)
+HABER = "\n\n".join(
+    [
+        (
+            "Kayseri'nin Kocasinan ilçesindeki bir mobilya atölyesinde pazartesi gecesi çıkan "
+            "yangında iki işçi hayatını kaybetti."
+        ),
+        (
+            "İtfaiye ekipleri atölyedeki yangını yaklaşık üç saat süren çalışmanın ardından "
+            "kontrol altına aldı."
+        ),
+        "Valilik, yangında dumandan etkilenen beş işçinin hastaneye kaldırıldığını açıkladı.",
+        "Atölye sahibi gözaltına alındı ve yangının nedeniyle ilgili soruşturma başlatıldı.",
+    ]
+)
+GAZETE = "\n\n".join(
+    [
+        "Yangının atölyedeki elektrik panosundan çıktığı tahmin ediliyor.",
+        "Kocasinan Belediye Başkanı, yangında hayatını kaybeden işçilerin ailelerine başsağlığı diledi.",
+        NEIGHBOUR,
+    ]
+)
+TURKISH = (
+    replace(
+        _article("haber", "Haber Postası", "Kayseri'de mobilya atölyesinde yangın: 2 ölü", HABER, 6),
+        language="tr",
+    ),
+    replace(
+        _article("gazete", "Anadolu Gazetesi", "Atölye yangınında iki işçi öldü", GAZETE, 8),
+        language="tr",
+    ),
+)
+
+
+def test_turkish_function_words_do_not_make_a_sentence_salient() -> None:
+    """The neighbour's quote has the most Turkish function words (21 of its 31 words)
+    and says least about the fire. Read with English stop words it was the top-rated
+    sentence of every scorer that counts shared words; with Turkish ones it shares no
+    word with the report and is the top of none."""
+    from briefing.salience import StemmedText, sumy_scores
+    from briefing.summarize import _language
+
+    texts = [c.text for c in candidates(TURKISH)]
+    assert NEIGHBOUR in texts and len(texts) == 7
+    quote, index = texts.index(NEIGHBOUR), range(len(texts))
+    turkish, english = StemmedText(texts, language=_language(TURKISH)), StemmedText(texts)
+    assert not {"bir", "bu", "da", "için", "çok", "ve"} & {w for s in turkish.stems for w in s}
+    others = {w for i, s in enumerate(turkish.stems) if i != quote for w in s}
+    assert not set(turkish.stems[quote]) & others
+    for algorithm in ("textrank", "luhn", "sumbasic", "kl"):
+        assert sumy_scores(english, index, algorithm)[quote] == 1.0  # what summaries scored before
+        assert sumy_scores(turkish, index, algorithm)[quote] < 1.0, algorithm
+
+
+def test_languages_sumy_cannot_stem_use_their_common_words_unstemmed() -> None:
+    """Greek (sumy's Greek stemmer needs a package that is not installed), Turkish and
+    the other languages with a background table but no sumy stemmer: no stemming, and the
+    language's commonest words as stop words, the Greek ones as a text writes them
+    ("της", not the folded "τησ"). German keeps sumy's stemmer and stop words."""
+    from sumy.nlp.stemmers import Stemmer
+    from sumy.utils import get_stop_words
+
+    from briefing.language import LANGUAGES, common_words
+    from briefing.salience import DEFAULT_LANGUAGE, stem, stemmer, stop_words, sumy_language
+
+    for code in ("el", "tr", "bg", "ca", "fa", "id", "pl", "vi"):
+        assert code in LANGUAGES
+        language = sumy_language(code)
+        assert language != DEFAULT_LANGUAGE, code
+        assert {w.lower() for w in common_words(code)} <= stop_words(language), code
+        assert stemmer(language)("işçiler") == stem("işçiler", language) == "işçiler", code
+    assert stem("işçiler") == "işçil"  # English Snowball, what Turkish words got before
+    greek = stop_words(sumy_language("el"))
+    assert {"και", "της", "τους", "στις"} <= greek
+    assert stem("πυρκαγιάς", sumy_language("el")) == "πυρκαγιάς"
+    assert sumy_language("de") == "german"
+    assert stop_words("german") == frozenset(w.lower() for w in get_stop_words("german"))
+    assert stem("hochwasser", "german") == Stemmer("german")("hochwasser") == "hochwass"
+    assert sumy_language("en") == sumy_language("xx") == DEFAULT_LANGUAGE
