@@ -14,7 +14,7 @@ What it writes:
 - `english_idf.tsv.gz` from the large English list, down to 1e-7 per word;
 - `idf/<lang>.tsv.gz` for the other languages written with spaces between words, from
   their small lists (down to 1e-6 per word, or 3e-6 where there is no stemmer and every
-  inflected form is its own key; 6k-30k keys each): without them a German
+  inflected form is its own key; 6k-32k keys each): without them a German
   or Russian article's every function word ("und", "что") is unknown, so it counts as a
   rare name, and all articles in that language fall into one incident;
 - `idf/common_words.json`: each language's most frequent words, by which
@@ -32,12 +32,12 @@ from __future__ import annotations
 import gzip
 import json
 import math
-import re
 import sys
 from collections import defaultdict
 from pathlib import Path
 
 import msgpack  # type: ignore[import-not-found]
+import regex
 from nltk.stem.snowball import SnowballStemmer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,8 +47,9 @@ from briefing.language import LANGUAGES  # noqa: E402  (the languages and their 
 
 DATA = ROOT / "briefing" / "data"
 COMMON = 150  # words per language used to tell the language of an article
-ENGLISH = re.compile(r"^[a-z]+$")
-LETTERS = re.compile(r"^[^\W\d_]+(?:['’][^\W\d_]+)*$")
+ENGLISH = regex.compile(r"^[a-z]+$")
+# Letters with their combining marks, as briefing.similarity reads words (Hindi vowel signs)
+LETTERS = regex.compile(r"^\p{L}[\p{L}\p{M}]*(?:['’]\p{L}[\p{L}\p{M}]*)*$")
 
 
 def _lists(path: Path) -> list[list[str]]:
@@ -56,7 +57,7 @@ def _lists(path: Path) -> list[list[str]]:
         return list(msgpack.load(fh, raw=False))
 
 
-def write_table(out: Path, table: list[list[str]], stemmer_name: str | None, words: re.Pattern[str],
+def write_table(out: Path, table: list[list[str]], stemmer_name: str | None, words: regex.Pattern[str],
                 cut: float) -> int:
     """Stem-keyed frequencies (centibels) of one wordfreq list, rarest cut off."""
     stemmer = SnowballStemmer(stemmer_name) if stemmer_name else None

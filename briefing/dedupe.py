@@ -23,13 +23,13 @@ incident ids on a retried build.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 
 import numpy as np
+import regex
 
 from briefing.models import Article
 
@@ -43,7 +43,7 @@ _PRIME = (1 << 31) - 1
 _rng = np.random.default_rng(20260123)
 _A = _rng.integers(1, _PRIME, PERMUTATIONS, dtype=np.int64)
 _B = _rng.integers(0, _PRIME, PERMUTATIONS, dtype=np.int64)
-_WORD = re.compile(r"\w+")
+_WORD = regex.compile(r"[\w\p{M}]+")  # marks too: Hindi "हिन्दी" is one word, not three
 _NEVER = datetime.max.replace(tzinfo=UTC)
 
 

@@ -19,25 +19,32 @@ the words a text shows, have no table: they count as English.
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from importlib import resources
 from itertools import islice
 
+import regex
+
 # Languages with a background table (`briefing/data/idf/`, built by
 # bench/build_idf_table.py) and NLTK's Snowball stemmer for each, where it has one.
 LANGUAGES: dict[str, str | None] = {
-    "en": "english", "ar": "arabic", "bg": None, "ca": None, "cs": None, "da": "danish",
-    "de": "german", "el": None, "es": "spanish", "fa": None, "fi": "finnish", "fr": "french",
-    "he": None, "hu": "hungarian", "id": None, "it": "italian", "nb": "norwegian",
+    "en": "english", "ar": "arabic", "bg": None, "bn": None, "ca": None, "cs": None,
+    "da": "danish", "de": "german", "el": None, "es": "spanish", "fa": None, "fi": "finnish",
+    "fr": "french", "he": None, "hi": None, "hu": "hungarian", "id": None, "is": None,
+    "it": "italian", "lt": None, "lv": None, "mk": None, "ms": None, "nb": "norwegian",
     "nl": "dutch", "pl": None, "pt": "portuguese", "ro": "romanian", "ru": "russian",
-    "sk": None, "sv": "swedish", "tr": None, "uk": None, "vi": None,
+    "sh": None, "sk": None, "sl": None, "sv": "swedish", "ta": None, "tr": None, "uk": None,
+    "ur": None, "vi": None,
 }
+# Declared codes (`<html lang>`, a feed's language) for a language tabled under another:
+# wordfreq lists Croatian and Bosnian with Serbian as Serbo-Croatian, in Latin letters.
+# Not "sr": Serbian is often written in Cyrillic, where the Latin table knows no word.
+ALIASES = {"hr": "sh", "bs": "sh", "no": "nb", "nn": "nb"}
 MIN_LANGUAGE_HITS = 3  # common words a text needs before it counts as not English
 LANGUAGE_WORDS = 300  # words of a text read to tell its language
-_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+_WORD = regex.compile(r"\p{L}[\p{L}\p{M}]*(?:['’]\p{L}[\p{L}\p{M}]*)*")  # with combining marks
 
 
 # Elided articles and pronouns written onto the next word: French "l'annonce",
@@ -115,6 +122,7 @@ def article_language(declared: str, tokens: Sequence[str]) -> str:
     """The declared language (`<html lang>`, a feed's language) when it is one with a
     table and not "en", which is also the model's default; otherwise told from `tokens`."""
     code = (declared or "").lower()[:2]
+    code = ALIASES.get(code, code)
     return code if code in LANGUAGES and code != "en" else language(tokens)
 
 

@@ -5,7 +5,7 @@ happens to hold (on a quiet day with five articles every word is "rare", and on 
 day a story's own name becomes "common" and stops counting). The weights come from a
 general English word-frequency table shipped in `briefing/data/english_idf.tsv.gz`
 (derived once from wordfreq, see `bench/build_idf_table.py`) or, for an article in one
-of 26 other languages (told by `briefing.language`), that language's table in
+of 37 other languages (told by `briefing.language`), that language's table in
 `briefing/data/idf/`. A word's frequency f per running word is turned into the chance
 that a text of L words contains it, df = 1 - exp(-L f), and idf = -ln(df). L is the
 text's own length times SPAN_PER_WORD (rounded to a power of two): long texts share
@@ -51,6 +51,7 @@ from importlib import resources
 from typing import Any
 
 import numpy as np
+import regex
 from scipy import sparse
 
 from briefing.language import LANGUAGE_WORDS, LANGUAGES, article_language, fold, unelide
@@ -71,7 +72,8 @@ LEAD_WORDS = 120  # words at the top of the text (the lead) get extra weight
 LEAD_BOOST = 2.5
 MAX_TERMS = 40  # strongest terms kept per article
 
-WORD = re.compile(r"\d+(?:[.,:]\d+)*%?|[^\W\d_]+(?:['’.][^\W\d_]+)*\.?")
+# Letters with their combining marks (the vowel signs of Hindi, Bengali, Tamil).
+WORD = regex.compile(r"\d+(?:[.,:]\d+)*%?|\p{L}[\p{L}\p{M}]*(?:['’.]\p{L}[\p{L}\p{M}]*)*\.?")
 _POSSESSIVE = re.compile(r"['’]s$")
 # Calendar words are capitalised but name no one: "Saturday, January 8" is not a name
 # and would otherwise link every article dated a Saturday in January.

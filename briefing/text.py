@@ -14,9 +14,11 @@ How sentence splitting works:
    blank line follows it; a heading glued to the next line by a single newline joins
    that line's first sentence. This is deliberately simple: extracted article text
    puts headings in their own paragraphs.
-2. A *candidate* boundary is a run of ``. ! ? …`` followed by optional closing
-   quotes/brackets and a space. Everything else (``3.5``, ``example.com``, ``v2.0``)
-   is never a candidate, because no space follows the period.
+2. A *candidate* boundary is a run of ``. ! ? …`` (or the Hindi and Bengali danda
+   ``।``, the Arabic question mark ``؟``, the Urdu full stop ``۔``) followed by optional
+   closing quotes/brackets and a space. Everything else (``3.5``, ``example.com``,
+   ``v2.0``) is never a candidate, because no space follows the period. Chinese and
+   Japanese write no space after ``。！？``, so one is added there first.
 3. Each candidate is judged by the word before it and the word after it
    (``_split_paragraph`` and ``_period_ends_sentence``). The rules, in order:
 
@@ -47,6 +49,8 @@ from __future__ import annotations
 
 import re
 
+import regex
+
 __all__ = ["SumyTokenizer", "split_paragraphs", "split_sentences", "split_words", "word_set"]
 
 _CLOSERS = "\"'”’»)]}"
@@ -58,9 +62,12 @@ _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 # A candidate boundary: terminal punctuation, closers, one space (whitespace is already
 # collapsed), and a look at the first character of the next word after any openers.
 # The look-behind and possessive repeats keep long runs of dots linear.
+_TERMINALS = ".!?\u2026\u0964\u0965\u061f\u06d4\u3002\uff01\uff1f"  # and । ॥ ؟ ۔ 。 ！ ？
 _CANDIDATE = re.compile(
-    rf"(?<![.!?\u2026])([.!?\u2026]++)([{re.escape(_CLOSERS)}]*+) (?=[{re.escape(_OPENERS)}]*+(\S?))"
+    rf"(?<![{_TERMINALS}])([{_TERMINALS}]++)([{re.escape(_CLOSERS)}]*+) (?=[{re.escape(_OPENERS)}]*+(\S?))"
 )
+# Chinese and Japanese put no space after a full stop: one is added before judging.
+_CJK_STOP = re.compile("([\u3002\uff01\uff1f]+[\u300d\u300f\u201d\u2019\uff09)]*)(?=\\S)")
 _NO_SPLIT_BEFORE = frozenset(",;:.)]}")
 _DOTTED_ACRONYM = re.compile(r"(?:[^\W\d_]\.)+[^\W\d_]")
 _LEADING_WORD = re.compile(r"[^\W_]+")
@@ -121,9 +128,15 @@ def split_sentences(text: str) -> list[str]:
     sentences: list[str] = []
     for block in _blocks(text):
         paragraph = " ".join(block.split())
+        if _has_cjk_stop(paragraph):
+            paragraph = _CJK_STOP.sub(r"\1 ", paragraph)
         if paragraph:
             sentences.extend(_split_paragraph(paragraph))
     return sentences
+
+
+def _has_cjk_stop(paragraph: str) -> bool:
+    return "\u3002" in paragraph or "\uff01" in paragraph or "\uff1f" in paragraph
 
 
 def _blocks(text: str) -> list[str]:
@@ -200,9 +213,12 @@ def _is_camel_case(token: str) -> bool:
 # A word: a dotted abbreviation kept with its final period (U.S., e.g.), or letters and
 # digits joined by internal apostrophes, hyphens and periods (don't, state-of-the-art,
 # 3.5, v2.0, example.com), and by commas or colons between digits (1,000, 10:30).
-_WORD = re.compile(
-    r"(?:[^\W\d_]\.){2,}(?![^\W_])"
-    r"|[^\W_]+(?:(?:['’.\-]|(?<=\d)[,:](?=\d))[^\W_]+)*"
+# Letters carry their combining marks: the vowel signs of Hindi, Bengali or Tamil are
+# marks, and without them "हिन्दी" fell apart into three "words".
+_WORD = regex.compile(
+    r"(?:\p{L}\p{M}*\.){2,}(?![\w\p{M}])"
+    r"|[\w\p{M}--_]+(?:(?:['’.\-]|(?<=\d)[,:](?=\d))[\w\p{M}--_]+)*",
+    regex.VERSION1,
 )
 
 
@@ -224,14 +240,16 @@ class SumyTokenizer:
 
     # sumy's Tokenizer._is_word pattern: words that start with a letter and hold only
     # letters, apostrophes and hyphens. Numbers and dotted abbreviations are not words.
-    _SUMY_WORD = re.compile(r"^[^\W\d_](?:[^\W\d_]|['-])*$")
+    # Marks count as letters (see `_WORD`).
+    _SUMY_WORD = regex.compile(r"^\p{L}[\p{L}\p{M}'-]*$")
 
     def __init__(self, language: str = "english") -> None:
         self._language = language.lower()
 
     @property
     def language(self) -> str:
-        """The language name, as sumy's stemmers and stop-word lists expect it."""
+        """The language as `salience.sumy_language` names it: sumy's name ("german"), or
+        the code of a language sumy cannot stem ("tr"), which salience reads unstemmed."""
         return self._language
 
     def to_sentences(self, paragraph: str) -> tuple[str, ...]:

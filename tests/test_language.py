@@ -113,3 +113,56 @@ def test_elided_articles_are_taken_off_words() -> None:
     assert not {"cest", "sest", "quil", "lannonc", "na"} & (set(first) | set(second))
     assert "annonc" in first
     assert sum(w * second.get(t, 0.0) for t, w in first.items()) < 0.05  # nothing but grammar
+
+
+# Fictional Hindi reports: two of one flood, and unrelated news of the same week.
+FLOOD_HI = [
+    ("दैनिक समाचार", "पटना में गंगा का जलस्तर खतरे के निशान के ऊपर, हजारों लोग बेघर",
+     "पटना में गंगा नदी का जलस्तर मंगलवार को खतरे के निशान से 1.2 मीटर ऊपर पहुंच गया। जिला "
+     "प्रशासन ने बताया कि दानापुर और दीघा के निचले इलाकों से करीब 4,500 लोगों को राहत शिविरों में "
+     "पहुंचाया गया है। राष्ट्रीय आपदा मोचन बल की आठ टीमें नावों से लोगों को निकाल रही हैं। "
+     "जिलाधिकारी ने सभी स्कूलों को शुक्रवार तक बंद रखने का आदेश दिया है।"),
+    ("भारत टाइम्स", "गंगा में उफान: पटना के दीघा और दानापुर में बाढ़",
+     "गंगा के उफान से पटना के दीघा और दानापुर इलाके मंगलवार को पानी में डूब गए। प्रशासन के "
+     "अनुसार लगभग 4,500 लोगों को सुरक्षित निकालकर राहत शिविरों में रखा गया है। नदी खतरे के "
+     "निशान से 1.2 मीटर ऊपर बह रही है और राष्ट्रीय आपदा मोचन बल की आठ टीमें बचाव कार्य में "
+     "लगी हैं। शुक्रवार तक स्कूल बंद रहेंगे।"),
+]
+OTHER_HI = [
+    ("दैनिक समाचार", "मुंबई में लोकल ट्रेन पटरी से उतरी, 12 यात्री घायल",
+     "मुंबई के कुर्ला स्टेशन के पास बुधवार सुबह एक लोकल ट्रेन के तीन डिब्बे पटरी से उतर गए, "
+     "जिससे 12 यात्री घायल हो गए। रेलवे अधिकारियों ने बताया कि घायलों को पास के अस्पताल में भर्ती "
+     "कराया गया है और किसी की हालत गंभीर नहीं है। हादसे के कारण हार्बर लाइन पर चार घंटे तक "
+     "यातायात बंद रहा। रेल मंत्रालय ने जांच के आदेश दिए हैं।"),
+    ("भारत टाइम्स", "संसद में नया डेटा संरक्षण विधेयक पेश",
+     "सरकार ने गुरुवार को लोकसभा में नया डेटा संरक्षण विधेयक पेश किया। मंत्री ने कहा कि इस कानून "
+     "से नागरिकों की निजी जानकारी की रक्षा होगी और कंपनियों को नियमों का उल्लंघन करने पर भारी "
+     "जुर्माना देना होगा। विपक्ष ने विधेयक को संसदीय समिति के पास भेजने की मांग की है। इस पर अगले "
+     "सप्ताह बहस होगी।"),
+]
+
+
+def test_hindi_words_keep_their_vowel_signs_and_group_by_event() -> None:
+    """Hindi vowel signs are combining marks, not letters: a word pattern without them cut
+    "पटना" into "पटन" and "हजारों" into three pieces, so Hindi articles shared letters, not
+    words. Whole words are weighed against the Hindi table, function words carry nothing."""
+    from briefing.language import text_language
+    from briefing.similarity import features
+
+    arts = _articles(FLOOD_HI, DAY1, "f") + _articles(OTHER_HI, DAY1, "d")
+    assert {text_language(a.title, a.text) for a in arts} == {"hi"}
+    flood = features(arts[0]).weights
+    assert {"पटना", "दानापुर", "दीघा", "4500"} <= set(flood)
+    assert not {"के", "है", "में", "की", "से", "और", "को", "का", "ने"} & set(flood)
+    assert _groups(group(arts)) == {frozenset({"f0", "f1"}), frozenset({"d0"}), frozenset({"d1"})}
+
+
+def test_declared_codes_tabled_under_another_name_use_that_table() -> None:
+    """Croatian and Bosnian pages declare "hr" and "bs"; wordfreq lists them as
+    Serbo-Croatian ("sh"). Serbian may be Cyrillic, so "sr" is told from the text."""
+    from briefing.language import article_language
+
+    assert article_language("hr-HR", []) == "sh"
+    assert article_language("bs", []) == "sh"
+    cyrillic = "Влада је данас саопштила да ће цене струје порасти"
+    assert article_language("sr", cyrillic.split(" ")) != "sh"

@@ -169,6 +169,15 @@ SENTENCE_CASES: list[tuple[str, list[str]]] = [
     # lowercase starts
     ("It fell. iPhone sales slowed.", ["It fell.", "iPhone sales slowed."]),
     ("the end. but then", ["the end. but then"]),
+    # other scripts' sentence ends: the danda, the Arabic question mark, the Urdu full stop,
+    # and the Chinese and Japanese stops that no space follows
+    ("यमुना खतरे के निशान से ऊपर है। हजारों लोग हटाए गए।",
+     ["यमुना खतरे के निशान से ऊपर है।", "हजारों लोग हटाए गए।"]),
+    ("هل ستستمر الأمطار؟ قال المسؤولون لا.", ["هل ستستمر الأمطار؟", "قال المسؤولون لا."]),
+    ("لاہور میں بارش ہوئی۔ لوگ منتقل ہوئے۔", ["لاہور میں بارش ہوئی۔", "لوگ منتقل ہوئے۔"]),
+    ("北京今天下大雨。数百人被疏散！“我们很安全。”他说。",
+     ["北京今天下大雨。", "数百人被疏散！", "“我们很安全。”", "他说。"]),
+    ("東京で地震があった。けが人はいない。", ["東京で地震があった。", "けが人はいない。"]),
 ]
 
 
@@ -196,6 +205,10 @@ WORD_CASES: list[tuple[str, list[str]]] = [
     ("end.", ["end"]),
     ("Seoul\u2019s K-pop caf\u00e9", ["Seoul\u2019s", "K-pop", "caf\u00e9"]),
     ("snake_case", ["snake", "case"]),
+    # vowel signs are combining marks; without them Hindi words fell apart into letters
+    ("दिल्ली में बाढ़, 2,000 लोग", ["दिल्ली", "में", "बाढ़", "2,000", "लोग"]),
+    ("ঢাকায় বৃষ্টি", ["ঢাকায়", "বৃষ্টি"]),
+    ("சென்னையில் கனமழை", ["சென்னையில்", "கனமழை"]),
     ("", []),
 ]
 
