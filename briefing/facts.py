@@ -139,8 +139,9 @@ def fact_keys(
 ) -> frozenset[str]:
     """The fact keys of one sentence, from its word tokens.
 
-    `stem` and `stop_words` are the summarizer's own (sumy's), so participants match
-    whenever the sentences' stems do ("residents" and "resident").
+    `stem` and `stop_words` are the summarizer's own (`salience.stemmer` and
+    `salience.stop_words` for the incident's language), so participants match whenever
+    the sentences' stems do ("residents" and "resident").
     """
     low = [t.lower() for t in tokens]
 

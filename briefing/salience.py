@@ -50,7 +50,7 @@ __all__ = [
 ALGORITHMS = ("lexrank", "textrank", "lsa", "luhn", "sumbasic", "kl")
 _KL_LIMIT = 80  # KL is cubic; it rates only the best candidates by the cheap score.
 DEFAULT_LANGUAGE = "english"  # sumy's name; also the fallback for languages sumy lacks
-_LANGUAGE_CACHE = 32  # per-language caches: more languages than an edition holds
+_LANGUAGE_CACHE = 64  # per-language caches: more than the languages with a table
 # Languages sumy stems by its own code rather than NLTK's Snowball, which is why
 # `briefing.language.LANGUAGES` (Snowball names) has no name for them.
 _SUMY_ONLY = {
@@ -146,17 +146,27 @@ def stop_words(language: str = DEFAULT_LANGUAGE) -> frozenset[str]:
     Danish, Finnish, Hungarian, Norwegian and Romanian; the commonest words of the
     language (the list `briefing.language` tells languages by) are its function words.
     A language sumy cannot stem at all (`sumy_language` gave its code: Turkish, Greek,
-    ...) gets its commonest words too, even where sumy has a list (Greek, Polish): one
-    rule for every language sumy cannot stem, keyed off `briefing.language`'s lists.
+    ...) gets its commonest words too, with sumy's list added where it has one (Greek and
+    Polish, whose stemmers need packages that are not installed).
     """
     from sumy.utils import get_stop_words
 
     if _unstemmed(language):
-        return _as_written(common_words(language))
+        return _as_written([*common_words(language), *_listed(_SUMY_ONLY.get(language))])
     try:
         return frozenset(w.lower() for w in get_stop_words(language))
     except LookupError:
         return _as_written(common_words(_CODES.get(language, "")))
+
+
+def _listed(name: str | None) -> tuple[str, ...]:
+    """sumy's stop-word list for `name`, empty where it has none."""
+    from sumy.utils import get_stop_words
+
+    try:
+        return tuple(get_stop_words(name)) if name else ()
+    except LookupError:
+        return ()
 
 
 def _as_written(words: Sequence[str]) -> frozenset[str]:

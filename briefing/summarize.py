@@ -72,7 +72,8 @@ def _articles(subject: Incident | Sequence[Article]) -> tuple[list[Article], Inc
 
 
 def _language(articles: Sequence[Article]) -> str:
-    """sumy's name for the commonest language of `articles` (English by default)."""
+    """The commonest language of `articles` as `salience.sumy_language` names it: sumy's
+    name, or the code of a language sumy cannot stem (English by default)."""
     return sumy_language(commonest(a.language for a in articles))
 
 

@@ -514,8 +514,9 @@ def test_turkish_function_words_do_not_make_a_sentence_salient() -> None:
 def test_languages_sumy_cannot_stem_use_their_common_words_unstemmed() -> None:
     """Greek (sumy's Greek stemmer needs a package that is not installed), Turkish and
     the other languages with a background table but no sumy stemmer: no stemming, and the
-    language's commonest words as stop words, the Greek ones as a text writes them
-    ("της", not the folded "τησ"). German keeps sumy's stemmer and stop words."""
+    language's commonest words as stop words (with sumy's list, where it has one), the
+    Greek ones as a text writes them ("της", not the folded "τησ"). German keeps sumy's
+    stemmer and stop words."""
     from sumy.nlp.stemmers import Stemmer
     from sumy.utils import get_stop_words
 
@@ -531,6 +532,7 @@ def test_languages_sumy_cannot_stem_use_their_common_words_unstemmed() -> None:
     assert stem("işçiler") == "işçil"  # English Snowball, what Turkish words got before
     greek = stop_words(sumy_language("el"))
     assert {"και", "της", "τους", "στις"} <= greek
+    assert {"ξανά", "ύστερα", "εντωμεταξύ"} <= greek  # from sumy's Greek list, not ours
     assert stem("πυρκαγιάς", sumy_language("el")) == "πυρκαγιάς"
     assert sumy_language("de") == "german"
     assert stop_words("german") == frozenset(w.lower() for w in get_stop_words("german"))
