@@ -17,6 +17,10 @@ What it writes:
   inflected form is its own key; 6k-32k keys each): without them a German
   or Russian article's every function word ("und", "что") is unknown, so it counts as a
   rare name, and all articles in that language fall into one incident;
+- `idf/zh.tsv.gz` and `idf/ja.tsv.gz`, from the large Chinese and Japanese lists (whose
+  words wordfreq segmented): frequencies of character pairs inside words, and of words
+  ending and starting with each character (`write_pair_table`), down to 1e-6;
+- `idf/zh_simplified.json`: wordfreq's Traditional -> Simplified character map;
 - `idf/common_words.json`: each language's most frequent words, by which
   `briefing.language` tells an article's language and summaries know its function words.
 
@@ -43,7 +47,8 @@ from nltk.stem.snowball import SnowballStemmer
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from briefing.language import LANGUAGES  # noqa: E402  (the languages and their stemmers)
+from briefing.language import LANGUAGES, UNSPACED_LANGUAGES  # noqa: E402  (languages, stemmers)
+from briefing.text import UNSPACED_RUN  # noqa: E402  (Chinese characters and kana, as grouping reads them)
 
 DATA = ROOT / "briefing" / "data"
 COMMON = 150  # words per language used to tell the language of an article
@@ -62,11 +67,37 @@ def write_table(out: Path, table: list[list[str]], stemmer_name: str | None, wor
     """Stem-keyed frequencies (centibels) of one wordfreq list, rarest cut off."""
     stemmer = SnowballStemmer(stemmer_name) if stemmer_name else None
     freq: dict[str, float] = defaultdict(float)
-    for centibels, bucket in enumerate(table[1:], start=1):
-        f = 10 ** (-centibels / 100)
-        for word in bucket:
-            if words.match(word):
-                freq[stemmer.stem(word) if stemmer else word] += f
+    for f, word in _entries(table):
+        if words.match(word):
+            freq[stemmer.stem(word) if stemmer else word] += f
+    return _write(out, freq, cut)
+
+
+def write_pair_table(out: Path, table: list[list[str]], cut: float) -> int:
+    """Character-pair frequencies for a language written without spaces (Chinese,
+    Japanese), where briefing.similarity reads overlapping pairs of characters, not words.
+
+    A pair inside a word counts that word's frequency ("北京" in "北京市"). A pair across
+    two words is not listed: it is estimated at run time as the chance that a word ends
+    with its first character and the next begins with its second, from the keys "<c"
+    (words ending in c) and ">c" (words starting with c) written here.
+    """
+    freq: dict[str, float] = defaultdict(float)
+    for f, word in _entries(table):
+        if UNSPACED_RUN.fullmatch(word):
+            freq["<" + word[-1]] += f
+            freq[">" + word[0]] += f
+            for a, b in zip(word, word[1:], strict=False):
+                freq[a + b] += f
+    return _write(out, freq, cut)
+
+
+def _entries(table: list[list[str]]) -> list[tuple[float, str]]:
+    """(frequency per word, word) of a wordfreq list, whose buckets are centibels."""
+    return [(10 ** (-cb / 100), word) for cb, bucket in enumerate(table[1:], start=1) for word in bucket]
+
+
+def _write(out: Path, freq: dict[str, float], cut: float) -> int:
     rows = sorted((s, round(-100 * math.log10(f))) for s, f in freq.items() if f >= cut)
     out.parent.mkdir(parents=True, exist_ok=True)
     lines = [f"{key}\t{cb}\n" for key, cb in rows]
@@ -74,6 +105,16 @@ def write_table(out: Path, table: list[list[str]], stemmer_name: str | None, wor
     with open(out, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=9, mtime=0) as fh:
         fh.write("".join([header, *lines]).encode("utf-8"))  # mtime 0: the same input, the same bytes
     return len(rows)
+
+
+def write_simplified(src: Path, out: Path) -> int:
+    """wordfreq's Traditional -> Simplified Chinese character map, as JSON: its Chinese
+    list is in Simplified characters, so Traditional text is mapped before lookup."""
+    with gzip.open(src) as fh:
+        table = msgpack.load(fh, raw=False, strict_map_key=False)
+    pairs = {chr(k): v for k, v in sorted(table.items()) if chr(k) != v}
+    out.write_text(json.dumps(pairs, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")
+    return len(pairs)
 
 
 def common_words(table: list[list[str]]) -> list[str]:
@@ -99,12 +140,19 @@ def main(source: str) -> None:
     for lang, stemmer in LANGUAGES.items():
         if lang == "en":
             continue
+        if lang in UNSPACED_LANGUAGES:
+            pairs = _lists(src / f"large_{lang}.msgpack.gz")
+            n = write_pair_table(DATA / "idf" / f"{lang}.tsv.gz", pairs, 1e-6)
+            print(f"{lang}: {n} keys (character pairs)")
+            continue
         table = _lists(src / f"small_{lang}.msgpack.gz")
         cut = 1e-6 if stemmer else 3e-6  # unstemmed lists hold every inflected form
         n = write_table(DATA / "idf" / f"{lang}.tsv.gz", table, stemmer, LETTERS, cut)
         common[lang] = common_words(table)
         print(f"{lang}: {n} keys")
     rows = (f"{json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in sorted(common.items()))
+    n = write_simplified(src / "_chinese_mapping.msgpack.gz", DATA / "idf" / "zh_simplified.json")
+    print(f"zh: {n} Traditional characters mapped to Simplified")
     (DATA / "idf" / "common_words.json").write_text("{\n" + ",\n".join(rows) + "\n}\n", encoding="utf-8")
 
 

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 
 from briefing.furniture import is_byline, strip_dateline
 from briefing.models import Article
-from briefing.text import split_words
+from briefing.text import SENTENCE_ENDS, UNSPACED_RUN, char_chunks, split_words
 
 __all__ = ["Candidate", "candidates", "words_of"]
 
@@ -42,7 +42,7 @@ _PROMO = re.compile(
     r"|download (?:our|the) app|all rights reserved|copyright|cookie|log ?in|sign in"
     r"|leave a (?:reply|comment)|related (?:stories|articles?)|advertisement)\b|©"
 )
-_TERMINAL = re.compile(r"[.!?…][\"'”’»)\]]*$")
+_TERMINAL = re.compile(rf"[{SENTENCE_ENDS}][\"'”’»)\]」』）]*$")  # the danda and 。 too
 # Verb-ish words: auxiliaries and common reporting verbs, plus inflected forms.
 _VERB_WORDS = """is are was were be been being am has have had do does did will would shall should
     can could may might must said says say told tells according warned warns added adds
@@ -98,8 +98,12 @@ class Candidate:
 
 
 def words_of(text: str) -> list[str]:
-    """Word tokens, the same notion of word the budget counts."""
-    return split_words(text)
+    """Word tokens, the same notion of word the budget counts: Chinese and Japanese, which
+    put no spaces between words, in pieces of two characters (`char_chunks`)."""
+    words = split_words(text)
+    if text.isascii() or not UNSPACED_RUN.search(text):
+        return words
+    return [piece for word in words for piece in char_chunks(word)]
 
 
 def _is_furniture(paragraph: str) -> bool:

@@ -12,8 +12,9 @@ text. English is the default; another language must show at least MIN_LANGUAGE_H
 its common words and more than twice as many as English shows, because short English
 headlines hold words that are common elsewhere ("Men's Wearhouse to buy Jos. A. Bank for
 $1.8 billion" has Danish "men", "to" and "for"). Chinese and Japanese, written without
-spaces between words, and Korean, whose frequency list holds word pieces rather than
-the words a text shows, have no table: they count as English.
+spaces between words, are told by their script: Japanese mixes kana into its Chinese
+characters. Korean, whose frequency list holds word pieces rather than the words a
+text shows, has no table: it counts as English.
 """
 
 from __future__ import annotations
@@ -36,8 +37,15 @@ LANGUAGES: dict[str, str | None] = {
     "it": "italian", "lt": None, "lv": None, "mk": None, "ms": None, "nb": "norwegian",
     "nl": "dutch", "pl": None, "pt": "portuguese", "ro": "romanian", "ru": "russian",
     "sh": None, "sk": None, "sl": None, "sv": "swedish", "ta": None, "tr": None, "uk": None,
-    "ur": None, "vi": None,
+    "ur": None, "vi": None, "zh": None, "ja": None,
 }
+# Written without spaces between words: read as overlapping pairs of characters, whose
+# table holds pairs (see `briefing.similarity`); told by their script, not common words.
+UNSPACED_LANGUAGES = frozenset({"zh", "ja"})
+_HAN = regex.compile(r"\p{Han}")
+_KANA = regex.compile(r"[\p{Hiragana}\p{Katakana}]")
+UNSPACED_SHARE = 0.3  # of a text's letters in Chinese characters or kana: Chinese or Japanese
+KANA_SHARE = 0.05  # of those in kana: Japanese (Chinese has none)
 # Declared codes (`<html lang>`, a feed's language) for a language tabled under another:
 # wordfreq lists Croatian and Bosnian with Serbian as Serbo-Croatian, in Latin letters.
 # Not "sr": Serbian is often written in Cyrillic, where the Latin table knows no word.
@@ -97,6 +105,9 @@ def _common_words() -> dict[str, tuple[str, ...]]:
 
 def language(tokens: Sequence[str]) -> str:
     """The language code of a text given as words ("de", "ru"; "en" by default)."""
+    unspaced = _unspaced(tokens)
+    if unspaced:
+        return unspaced
     common = _common_words()
     hits: Counter[str] = Counter()
     for tok in tokens:
@@ -107,6 +118,15 @@ def language(tokens: Sequence[str]) -> str:
         return "en"
     best, n = max(hits.items(), key=lambda kv: (kv[1], kv[0]))
     return best if n >= MIN_LANGUAGE_HITS and n > 2 * english else "en"
+
+
+def _unspaced(tokens: Sequence[str]) -> str:
+    """"zh" or "ja" when enough of the letters are Chinese characters or kana, else ""."""
+    text = "".join(tokens)
+    han, kana = len(_HAN.findall(text)), len(_KANA.findall(text))
+    if not text or han + kana < UNSPACED_SHARE * len(text):
+        return ""
+    return "ja" if kana >= KANA_SHARE * (han + kana) else "zh"
 
 
 def text_language(*texts: str) -> str:

@@ -5,7 +5,7 @@ happens to hold (on a quiet day with five articles every word is "rare", and on 
 day a story's own name becomes "common" and stops counting). The weights come from a
 general English word-frequency table shipped in `briefing/data/english_idf.tsv.gz`
 (derived once from wordfreq, see `bench/build_idf_table.py`) or, for an article in one
-of 37 other languages (told by `briefing.language`), that language's table in
+of 39 other languages (told by `briefing.language`), that language's table in
 `briefing/data/idf/`. A word's frequency f per running word is turned into the chance
 that a text of L words contains it, df = 1 - exp(-L f), and idf = -ln(df). L is the
 text's own length times SPAN_PER_WORD (rounded to a power of two): long texts share
@@ -40,6 +40,7 @@ drops the generic background paragraphs news copy carries.
 from __future__ import annotations
 
 import gzip
+import json
 import math
 import re
 from collections import Counter, defaultdict
@@ -54,8 +55,16 @@ import numpy as np
 import regex
 from scipy import sparse
 
-from briefing.language import LANGUAGE_WORDS, LANGUAGES, article_language, fold, unelide
+from briefing.language import (
+    LANGUAGE_WORDS,
+    LANGUAGES,
+    UNSPACED_LANGUAGES,
+    article_language,
+    fold,
+    unelide,
+)
 from briefing.models import Article
+from briefing.text import UNSPACED_RUN, char_pairs
 
 DOC_WORDS = 400  # article length used for the capitalised-phrase test
 SPAN_PER_WORD = 25.0  # a text of n words is scored as if against texts of SPAN_PER_WORD * n words
@@ -123,6 +132,15 @@ def _frequencies(lang: str = "en") -> dict[str, float]:
     return table
 
 
+@lru_cache(maxsize=1)
+def _simplified() -> dict[int, str]:
+    """Traditional -> Simplified Chinese characters (from wordfreq), for `str.translate`:
+    the Chinese table is in Simplified characters, and so a report from Taipei and one
+    from Beijing share the pairs they write differently ("臺灣" and "台湾")."""
+    data = resources.files("briefing").joinpath("data/idf/zh_simplified.json").read_text("utf-8")
+    return {ord(k): v for k, v in json.loads(data).items()}
+
+
 @lru_cache(maxsize=400_000)
 def idf(term: str, span: float = DOC_WORDS, lang: str = "en") -> float:
     """Background inverse document frequency of a stem (or a number) for texts of `span` words.
@@ -130,8 +148,24 @@ def idf(term: str, span: float = DOC_WORDS, lang: str = "en") -> float:
     The longer the texts compared, the likelier they share a word by chance, so common
     words count for less in long texts than in headlines.
     """
-    f = number_freq(term) if term[:1].isdigit() else _frequencies(lang).get(term, UNKNOWN_FREQ)
+    f = number_freq(term) if term[:1].isdigit() else _frequency(term, lang)
     return -math.log(-math.expm1(-span * f))
+
+
+def _frequency(term: str, lang: str) -> float:
+    """A term's frequency in its language's table; unlisted terms count as rare.
+
+    A Chinese or Japanese character pair is listed where it occurs inside words; across
+    two words ("的人": "的" ends a word, "人" starts the next) it occurs about as often as
+    a word ends with its first character times a word starts with its second (the
+    table's "<" and ">" keys, see bench/build_idf_table.py), so pairs of common function
+    characters weigh little though no word holds them.
+    """
+    table = _frequencies(lang)
+    if lang in UNSPACED_LANGUAGES and len(term) == 2:
+        across = table.get("<" + term[0], 0.0) * table.get(">" + term[1], 0.0)
+        return max(table.get(term, 0.0) + across, UNKNOWN_FREQ)
+    return table.get(term, UNKNOWN_FREQ)
 
 
 def number_freq(term: str) -> float:
@@ -221,13 +255,19 @@ def _broken(text: str) -> list[str]:
     """Word tokens, an elided article or pronoun taken off ("l'annonce" -> "annonce"),
     with a "|" wherever punctuation separates two words, so a name never runs across it
     ("Tour de France: Cancellara" is two names, "the East, Japan and South Korea"
-    three). The word after it is not a sentence start: "..., South Korea's"."""
+    three). The word after it is not a sentence start: "..., South Korea's". Chinese
+    and Japanese, written without spaces, give overlapping character pairs
+    (`briefing.text.char_pairs`)."""
     out: list[str] = []
     last = 0
     for m in WORD.finditer(text):
         if out and _BREAK.search(text, last, m.start()):
             out.append("|")
-        out.append(_unelided(m.group()))
+        token = m.group()
+        if not token.isascii() and UNSPACED_RUN.search(token):  # most words are ASCII: fast
+            out.extend(char_pairs(token))
+        else:
+            out.append(_unelided(token))
         last = m.end()
     return out
 
@@ -245,8 +285,11 @@ def _count(
     written forms of each stem (for evidence a reader can read). In a `headline` with no
     body a capitalised first word counts as a name when it is rare (see the module docstring)."""
     names = lang not in NOUNS_CAPITALISED
+    simplify = _simplified() if lang == "zh" else None
     for i, tok in enumerate(tokens):
         norm = _norm_token(tok)
+        if simplify is not None:
+            norm = norm.translate(simplify)
         if len(norm) < 2 and not norm.isdigit():
             continue
         term = stem(norm, lang)

@@ -3,6 +3,8 @@ background table (`briefing.language`, `briefing.similarity`), on real text."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from test_group import DAY1, QUAKE_A, _articles, _groups
 
 from briefing.group import group
@@ -166,3 +168,47 @@ def test_declared_codes_tabled_under_another_name_use_that_table() -> None:
     assert article_language("bs", []) == "sh"
     cyrillic = "Влада је данас саопштила да ће цене струје порасти"
     assert article_language("sr", cyrillic.split(" ")) != "sh"
+
+
+# Fictional Chinese reports (one in Traditional characters) and Japanese reports: two of
+# one rainstorm each, and unrelated news of the same day.
+RAIN_ZH = [
+ ("a0", "北京遭遇暴雨 数千人被疏散",
+  "北京市周二遭遇今年最强暴雨，气象部门发布红色预警。市政府表示，已有约4500名居民从房山区和门头沟区的低洼地带被转移到安置点。目前没有人员死亡的报告，但多条道路被淹，部分地铁线路暂停运营。"),
+ ("a1", "北京暴雨：房山、門頭溝4500人緊急轉移",
+  "北京週二降下今年以來最大暴雨，氣象台發布紅色預警。據市政府消息，房山區和門頭溝區低窪地區約4500名居民已被緊急轉移至安置點。多條道路積水嚴重，部分地鐵線路停運，暫無人員死亡報告。"),
+ ("b0", "上海车展开幕 电动汽车成为焦点",
+  "第二十届上海国际汽车展览会周二在国家会展中心开幕，来自全球的一千多家企业参展。今年展会上，电动汽车和智能驾驶技术成为最大亮点，多家国内厂商发布了新车型。主办方预计展期内将有超过八十万人次参观。"),
+ ("c0", "A股三大指数集体收跌 成交额萎缩",
+  "周二沪深两市三大指数集体收跌，上证指数下跌百分之一点二，深证成指和创业板指跌幅均超过百分之一。两市成交额较前一交易日明显萎缩，银行和地产板块领跌。分析人士认为，市场在等待本周公布的经济数据。"),
+]
+RAIN_JA = [
+ ("j0", "東京で大雨、500人に避難指示",
+  "東京都では14日、記録的な大雨となり、八王子市と町田市の一部に避難指示が出された。気象庁によると、1時間に100ミリを超える雨が観測され、約500人が近くの小学校に避難した。けが人の情報は入っていない。"),
+ ("j1", "八王子・町田に避難指示　1時間100ミリ超の大雨",
+  "気象庁は14日、東京都八王子市と町田市で1時間に100ミリを超える猛烈な雨を観測したと発表した。両市は一部地域に避難指示を出し、およそ500人が小学校などに避難している。現在のところ、けが人は確認されていない。"),
+ ("k0", "日銀、政策金利を据え置き",
+  "日本銀行は14日の金融政策決定会合で、政策金利を現状の水準に据え置くことを決めた。植田総裁は記者会見で、物価の動向を慎重に見極める必要があると述べた。市場では年内の追加利上げを予想する声が多い。"),
+]
+
+
+def _unspaced(rows: list[tuple[str, str, str]]) -> list[Article]:
+    return [Article(id=i, url="", source=i, title=t, text=x, published=DAY1 + timedelta(hours=n))
+            for n, (i, t, x) in enumerate(rows)]
+
+
+def test_chinese_and_japanese_are_read_as_character_pairs_and_group_by_event() -> None:
+    """Written without spaces, a Chinese or Japanese text was one "word" per clause, so no
+    two reports shared a word and nothing grouped. Read as character pairs weighed against
+    a table of pairs, the two reports of each rainstorm join (the Traditional one through
+    the Simplified table), and the other news stays apart."""
+    from briefing.language import text_language
+    from briefing.similarity import features
+
+    zh, ja = _unspaced(RAIN_ZH), _unspaced(RAIN_JA)
+    assert {text_language(a.title, a.text) for a in zh} == {"zh"}
+    assert {text_language(a.title, a.text) for a in ja} == {"ja"}
+    assert {"暴雨", "房山", "疏散"} <= set(features(zh[0]).weights)
+    assert "的低" not in features(zh[0]).weights  # function characters across words: common
+    assert _groups(group(zh)) == {frozenset({"a0", "a1"}), frozenset({"b0"}), frozenset({"c0"})}
+    assert _groups(group(ja)) == {frozenset({"j0", "j1"}), frozenset({"k0"})}

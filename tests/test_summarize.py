@@ -538,3 +538,25 @@ def test_languages_sumy_cannot_stem_use_their_common_words_unstemmed() -> None:
     assert stop_words("german") == frozenset(w.lower() for w in get_stop_words("german"))
     assert stem("hochwasser", "german") == Stemmer("german")("hochwasser") == "hochwass"
     assert sumy_language("en") == sumy_language("xx") == DEFAULT_LANGUAGE
+
+
+def test_hindi_chinese_and_japanese_incidents_get_a_summary() -> None:
+    """Their sentences end in "।" or "。", which the candidate rules did not know as a
+    sentence end, and a Chinese or Japanese clause counted as one word, under the six a
+    sentence needs: every such incident had an empty summary. A Chinese or Japanese word
+    is now counted as two characters, so the budget holds about as much as in English."""
+    from test_group import DAY1, _articles
+    from test_language import FLOOD_HI, RAIN_JA, RAIN_ZH, _unspaced
+
+    from briefing.group import group
+
+    incidents = [group(_articles(FLOOD_HI, DAY1, "f"))[0], group(_unspaced(RAIN_ZH))[0],
+                 group(_unspaced(RAIN_JA))[0]]
+    for inc, end, chars in zip(incidents, ("।", "。", "。"), (600, 200, 200), strict=True):
+        assert len(inc.articles) == 2
+        summary = summarize(inc, words=60)
+        assert summary.sentences, inc.title
+        assert all(s.text.endswith(end) for s in summary.sentences)
+        assert len(str(summary)) <= chars  # 60 words: not whole articles
+        texts = {a.id: a.text for a in inc.articles}
+        assert all(s.text in texts[s.article_id] for s in summary.sentences)

@@ -308,3 +308,13 @@ def test_sumy_summarizer_runs_without_nltk_data(monkeypatch: pytest.MonkeyPatch)
     assert len(summary) == 3
     assert all(sentence in all_sentences for sentence in summary)
     assert "Schools will stay closed until Jan. 5." in all_sentences
+
+
+def test_chinese_and_japanese_runs_become_character_pairs_or_chunks() -> None:
+    from briefing.text import char_chunks, char_pairs
+
+    assert char_pairs("北京暴雨") == ["北京", "京暴", "暴雨"]
+    assert char_pairs("iPhone发布") == ["iPhone", "发布"]
+    assert char_pairs("雨") == ["雨"] and char_pairs("Seoul") == ["Seoul"]
+    assert char_chunks("北京市周二") == ["北京", "市周", "二"]
+    assert SumyTokenizer().to_words("東京で大雨。") == ("東京", "京で", "で大", "大雨")
