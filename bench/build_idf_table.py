@@ -17,9 +17,10 @@ What it writes:
   inflected form is its own key; 6k-32k keys each): without them a German
   or Russian article's every function word ("und", "что") is unknown, so it counts as a
   rare name, and all articles in that language fall into one incident;
-- `idf/zh.tsv.gz` and `idf/ja.tsv.gz`, from the large Chinese and Japanese lists (whose
-  words wordfreq segmented): frequencies of character pairs inside words, and of words
-  ending and starting with each character (`write_pair_table`), down to 1e-6;
+- `idf/zh.tsv.gz`, `idf/ja.tsv.gz` and `idf/ko.tsv.gz`, from the Chinese, Japanese and
+  Korean lists (whose words and word pieces wordfreq segmented): frequencies of
+  character pairs inside words, and of words ending and starting with each character
+  (`write_pair_table`), down to 1e-6;
 - `idf/zh_simplified.json`: wordfreq's Traditional -> Simplified character map;
 - `idf/common_words.json`: each language's most frequent words, by which
   `briefing.language` tells an article's language and summaries know its function words.
@@ -47,8 +48,8 @@ from nltk.stem.snowball import SnowballStemmer
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from briefing.language import LANGUAGES, UNSPACED_LANGUAGES  # noqa: E402  (languages, stemmers)
-from briefing.text import UNSPACED_RUN  # noqa: E402  (Chinese characters and kana, as grouping reads them)
+from briefing.language import LANGUAGES, PAIRED_LANGUAGES  # noqa: E402  (languages, stemmers)
+from briefing.text import PAIRED_RUN  # noqa: E402  (Chinese characters, kana and Hangul, read in pairs)
 
 DATA = ROOT / "briefing" / "data"
 COMMON = 150  # words per language used to tell the language of an article
@@ -74,8 +75,8 @@ def write_table(out: Path, table: list[list[str]], stemmer_name: str | None, wor
 
 
 def write_pair_table(out: Path, table: list[list[str]], cut: float) -> int:
-    """Character-pair frequencies for a language written without spaces (Chinese,
-    Japanese), where briefing.similarity reads overlapping pairs of characters, not words.
+    """Character-pair frequencies for Chinese, Japanese and Korean, which
+    briefing.similarity reads as overlapping pairs of characters, not words.
 
     A pair inside a word counts that word's frequency ("北京" in "北京市"). A pair across
     two words is not listed: it is estimated at run time as the chance that a word ends
@@ -84,7 +85,7 @@ def write_pair_table(out: Path, table: list[list[str]], cut: float) -> int:
     """
     freq: dict[str, float] = defaultdict(float)
     for f, word in _entries(table):
-        if UNSPACED_RUN.fullmatch(word):
+        if PAIRED_RUN.fullmatch(word):
             freq["<" + word[-1]] += f
             freq[">" + word[0]] += f
             for a, b in zip(word, word[1:], strict=False):
@@ -140,8 +141,9 @@ def main(source: str) -> None:
     for lang, stemmer in LANGUAGES.items():
         if lang == "en":
             continue
-        if lang in UNSPACED_LANGUAGES:
-            pairs = _lists(src / f"large_{lang}.msgpack.gz")
+        if lang in PAIRED_LANGUAGES:
+            size = "small" if lang == "ko" else "large"  # wordfreq has no large Korean list
+            pairs = _lists(src / f"{size}_{lang}.msgpack.gz")
             n = write_pair_table(DATA / "idf" / f"{lang}.tsv.gz", pairs, 1e-6)
             print(f"{lang}: {n} keys (character pairs)")
             continue

@@ -11,10 +11,8 @@ bench/build_idf_table.py into `briefing/data/idf/common_words.json`) are counted
 text. English is the default; another language must show at least MIN_LANGUAGE_HITS of
 its common words and more than twice as many as English shows, because short English
 headlines hold words that are common elsewhere ("Men's Wearhouse to buy Jos. A. Bank for
-$1.8 billion" has Danish "men", "to" and "for"). Chinese and Japanese, written without
-spaces between words, are told by their script: Japanese mixes kana into its Chinese
-characters. Korean, whose frequency list holds word pieces rather than the words a
-text shows, has no table: it counts as English.
+$1.8 billion" has Danish "men", "to" and "for"). Chinese, Japanese and Korean are told
+by their script: Japanese mixes kana into its Chinese characters.
 """
 
 from __future__ import annotations
@@ -37,15 +35,18 @@ LANGUAGES: dict[str, str | None] = {
     "it": "italian", "lt": None, "lv": None, "mk": None, "ms": None, "nb": "norwegian",
     "nl": "dutch", "pl": None, "pt": "portuguese", "ro": "romanian", "ru": "russian",
     "sh": None, "sk": None, "sl": None, "sv": "swedish", "ta": None, "tr": None, "uk": None,
-    "ur": None, "vi": None, "zh": None, "ja": None,
+    "ur": None, "vi": None, "zh": None, "ja": None, "ko": None,
 }
-# Written without spaces between words: read as overlapping pairs of characters, whose
-# table holds pairs (see `briefing.similarity`); told by their script, not common words.
-UNSPACED_LANGUAGES = frozenset({"zh", "ja"})
+# Read as overlapping pairs of characters, whose tables hold pairs (see
+# `briefing.similarity`), and told by their script, not by common words: Chinese and
+# Japanese put no spaces between words, and a Korean word carries its particles and
+# endings ("서울에서", in Seoul), so two reports seldom write a word the same way.
+PAIRED_LANGUAGES = frozenset({"zh", "ja", "ko"})
 _HAN = regex.compile(r"\p{Han}")
 _KANA = regex.compile(r"[\p{Hiragana}\p{Katakana}]")
-UNSPACED_SHARE = 0.3  # of a text's letters in Chinese characters or kana: Chinese or Japanese
-KANA_SHARE = 0.05  # of those in kana: Japanese (Chinese has none)
+_HANGUL = regex.compile(r"\p{Hangul}")
+SCRIPT_SHARE = 0.3  # of a text's letters in one of these scripts: that language
+KANA_SHARE = 0.05  # of the Chinese characters and kana in kana: Japanese (Chinese has none)
 # Declared codes (`<html lang>`, a feed's language) for a language tabled under another:
 # wordfreq lists Croatian and Bosnian with Serbian as Serbo-Croatian, in Latin letters.
 # Not "sr": Serbian is often written in Cyrillic, where the Latin table knows no word.
@@ -71,6 +72,38 @@ def unelide(word: str) -> str:
         head, sep, tail = word.partition(mark)
         if sep and tail[:1].isalpha() and head.casefold() in ELISIONS:
             return tail
+    return word
+
+
+def _listed(words: str) -> list[str]:
+    return words.split()
+
+
+# Korean particles and verb endings written onto the word ("서울에서", in Seoul;
+# "발표했다", announced): the commonest of news copy, longest first when they overlap.
+KOREAN_ENDINGS = tuple(sorted(_listed("""
+    이 가 은 는 을 를 의 에 에서 에게 께서 께 로 으로 와 과 도 만 까지 부터 처럼 보다 이나
+    나 라고 이라고 에는 에서는 으로는 와의 과의 에도 에서도 으로도 로서 으로서 로써 이며 이고
+    이다 였다 이었다 한테 조차 마저 대로 다 했다 됐다 한다 된다 있다 없다 했으며 했고 됐고
+    하며 하고 되며 되고 한 된 할 될 하는 되는 있는 없는 했던 됐던 하기 하게 해 했 며 고 면
+    면서 지만 는데 습니다 니다 으며 겠다 시 게 기 인 적 들 들이 들은 들을 들의 들에게
+"""), key=len, reverse=True))
+
+
+def korean_stem(word: str) -> str:
+    """A Korean word without its particles and verb endings, two at most ("서울에서" ->
+    "서울", "중단했다고" -> "중단"), while at least two syllables stay; other words as
+    they are.
+
+    Why: a Korean word carries its particles, so two reports of one event write "강남역에"
+    and "강남역에서" for the same station, and every word ending in "했다" (did) or "은"
+    shared those syllables with every other article.
+    """
+    for _ in range(2):  # "중단했다고": "고", then "했다"
+        ending = next((e for e in KOREAN_ENDINGS if word.endswith(e) and len(word) - len(e) >= 2), "")
+        if not ending:
+            break
+        word = word[: -len(ending)]
     return word
 
 
@@ -105,9 +138,9 @@ def _common_words() -> dict[str, tuple[str, ...]]:
 
 def language(tokens: Sequence[str]) -> str:
     """The language code of a text given as words ("de", "ru"; "en" by default)."""
-    unspaced = _unspaced(tokens)
-    if unspaced:
-        return unspaced
+    paired = _by_script(tokens)
+    if paired:
+        return paired
     common = _common_words()
     hits: Counter[str] = Counter()
     for tok in tokens:
@@ -120,11 +153,14 @@ def language(tokens: Sequence[str]) -> str:
     return best if n >= MIN_LANGUAGE_HITS and n > 2 * english else "en"
 
 
-def _unspaced(tokens: Sequence[str]) -> str:
-    """"zh" or "ja" when enough of the letters are Chinese characters or kana, else ""."""
+def _by_script(tokens: Sequence[str]) -> str:
+    """"ko", "ja" or "zh" when enough of the letters are Hangul, or Chinese characters
+    and kana, else ""."""
     text = "".join(tokens)
     han, kana = len(_HAN.findall(text)), len(_KANA.findall(text))
-    if not text or han + kana < UNSPACED_SHARE * len(text):
+    if text and len(_HANGUL.findall(text)) >= SCRIPT_SHARE * len(text):
+        return "ko"
+    if not text or han + kana < SCRIPT_SHARE * len(text):
         return ""
     return "ja" if kana >= KANA_SHARE * (han + kana) else "zh"
 

@@ -5,7 +5,7 @@ happens to hold (on a quiet day with five articles every word is "rare", and on 
 day a story's own name becomes "common" and stops counting). The weights come from a
 general English word-frequency table shipped in `briefing/data/english_idf.tsv.gz`
 (derived once from wordfreq, see `bench/build_idf_table.py`) or, for an article in one
-of 39 other languages (told by `briefing.language`), that language's table in
+of 40 other languages (told by `briefing.language`), that language's table in
 `briefing/data/idf/`. A word's frequency f per running word is turned into the chance
 that a text of L words contains it, df = 1 - exp(-L f), and idf = -ln(df). L is the
 text's own length times SPAN_PER_WORD (rounded to a power of two): long texts share
@@ -58,13 +58,13 @@ from scipy import sparse
 from briefing.language import (
     LANGUAGE_WORDS,
     LANGUAGES,
-    UNSPACED_LANGUAGES,
+    PAIRED_LANGUAGES,
     article_language,
     fold,
     unelide,
 )
 from briefing.models import Article
-from briefing.text import UNSPACED_RUN, char_pairs
+from briefing.text import PAIRED_RUN, char_pairs
 
 DOC_WORDS = 400  # article length used for the capitalised-phrase test
 SPAN_PER_WORD = 25.0  # a text of n words is scored as if against texts of SPAN_PER_WORD * n words
@@ -155,14 +155,14 @@ def idf(term: str, span: float = DOC_WORDS, lang: str = "en") -> float:
 def _frequency(term: str, lang: str) -> float:
     """A term's frequency in its language's table; unlisted terms count as rare.
 
-    A Chinese or Japanese character pair is listed where it occurs inside words; across
+    A Chinese, Japanese or Korean character pair is listed where it occurs inside words; across
     two words ("的人": "的" ends a word, "人" starts the next) it occurs about as often as
     a word ends with its first character times a word starts with its second (the
     table's "<" and ">" keys, see bench/build_idf_table.py), so pairs of common function
     characters weigh little though no word holds them.
     """
     table = _frequencies(lang)
-    if lang in UNSPACED_LANGUAGES and len(term) == 2:
+    if lang in PAIRED_LANGUAGES and len(term) == 2:
         across = table.get("<" + term[0], 0.0) * table.get(">" + term[1], 0.0)
         return max(table.get(term, 0.0) + across, UNKNOWN_FREQ)
     return table.get(term, UNKNOWN_FREQ)
@@ -255,16 +255,15 @@ def _broken(text: str) -> list[str]:
     """Word tokens, an elided article or pronoun taken off ("l'annonce" -> "annonce"),
     with a "|" wherever punctuation separates two words, so a name never runs across it
     ("Tour de France: Cancellara" is two names, "the East, Japan and South Korea"
-    three). The word after it is not a sentence start: "..., South Korea's". Chinese
-    and Japanese, written without spaces, give overlapping character pairs
-    (`briefing.text.char_pairs`)."""
+    three). The word after it is not a sentence start: "..., South Korea's". Chinese,
+    Japanese and Korean give overlapping character pairs (`briefing.text.char_pairs`)."""
     out: list[str] = []
     last = 0
     for m in WORD.finditer(text):
         if out and _BREAK.search(text, last, m.start()):
             out.append("|")
         token = m.group()
-        if not token.isascii() and UNSPACED_RUN.search(token):  # most words are ASCII: fast
+        if not token.isascii() and PAIRED_RUN.search(token):  # most words are ASCII: fast
             out.extend(char_pairs(token))
         else:
             out.append(_unelided(token))

@@ -52,8 +52,11 @@ from collections.abc import Callable
 
 import regex
 
+from briefing.language import korean_stem
+
 __all__ = [
     "SENTENCE_ENDS",
+    "PAIRED_RUN",
     "UNSPACED_RUN",
     "SumyTokenizer",
     "char_chunks",
@@ -236,6 +239,9 @@ _WORD = regex.compile(
 
 # Chinese characters and kana: Chinese and Japanese put no spaces between words.
 UNSPACED_RUN = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}ー]+")
+# ... and Hangul: a Korean word carries its particles, so it is read in pairs too.
+PAIRED_RUN = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}ー\p{Hangul}]+")
+_HANGUL = regex.compile(r"\p{Hangul}+$")
 
 
 def char_chunks(token: str) -> list[str]:
@@ -246,26 +252,35 @@ def char_chunks(token: str) -> list[str]:
     Chinese or Japanese word is about two characters long; the whole run between two
     punctuation marks is a clause, not a word.
     """
-    return _runs(token, lambda run: [run[i : i + 2] for i in range(0, len(run), 2)])
+    return _runs(token, lambda run: [run[i : i + 2] for i in range(0, len(run), 2)], UNSPACED_RUN)
 
 
 def char_pairs(token: str) -> list[str]:
-    """A run of Chinese characters or kana as its overlapping character pairs ("北京暴雨"
-    -> "北京", "京暴", "暴雨"); other letters in the token stay whole.
+    """A run of Chinese characters, kana or Hangul as its overlapping character pairs
+    ("北京暴雨" -> "北京", "京暴", "暴雨"); a Korean word without its particle or ending
+    (`briefing.language.korean_stem`: "서울교통공사는" -> "서울", "울교", "교통", "통공",
+    "공사"); other letters in the token stay whole.
 
     Why pairs: without a word segmenter (a dictionary of its own per language), pairs
     are how search engines read these languages, and most of their words are one or two
-    characters long. Grouping weighs them against a table of pairs, and summaries
-    compare sentences by them.
+    characters long; a Korean word carries its particles ("서울에서", "서울은"), so its
+    pairs are what two reports share. Grouping weighs them against a table of pairs, and
+    summaries compare sentences by them.
     """
-    return _runs(token, lambda run: [run] if len(run) < 2 else [run[i : i + 2] for i in range(len(run) - 1)])
+    return _runs(token, _overlapping, PAIRED_RUN)
 
 
-def _runs(token: str, cut: Callable[[str], list[str]]) -> list[str]:
-    """`token` with each run of Chinese characters or kana replaced by `cut(run)`."""
+def _overlapping(run: str) -> list[str]:
+    if _HANGUL.match(run):
+        run = korean_stem(run)
+    return [run] if len(run) < 2 else [run[i : i + 2] for i in range(len(run) - 1)]
+
+
+def _runs(token: str, cut: Callable[[str], list[str]], runs: regex.Pattern[str]) -> list[str]:
+    """`token` with each run that `runs` matches replaced by `cut(run)`."""
     out: list[str] = []
     last = 0
-    for m in UNSPACED_RUN.finditer(token):
+    for m in runs.finditer(token):
         if m.start() > last:
             out.append(token[last : m.start()])
         out.extend(cut(m.group()))
@@ -310,13 +325,13 @@ class SumyTokenizer:
         return tuple(split_sentences(paragraph))
 
     def to_words(self, sentence: str) -> tuple[str, ...]:
-        """Return the words sumy would keep (its ``_is_word`` filter applied); Chinese
-        and Japanese as character pairs (`char_pairs`).
+        """Return the words sumy would keep (its ``_is_word`` filter applied); Chinese,
+        Japanese and Korean as character pairs (`char_pairs`).
 
         Curly apostrophes become straight ones so that ``don’t`` matches sumy's stop
         words and word pattern.
         """
         words = split_words(sentence.replace("’", "'"))
-        if not sentence.isascii() and UNSPACED_RUN.search(sentence):
+        if not sentence.isascii() and PAIRED_RUN.search(sentence):
             words = [pair for word in words for pair in char_pairs(word)]
         return tuple(word for word in words if self._SUMY_WORD.match(word))
