@@ -63,3 +63,19 @@ def test_same_input_same_result() -> None:
     arts = [_art("a", "Meridian Wire", WIRE, 7), _art("b", "Valley Courier", WIRE, 9),
             _art("t", "Northgate Times", OTHER, 8)]
     assert dedupe(arts) == dedupe(list(arts))
+
+
+def test_lightly_edited_chinese_copy_merges_and_independent_reports_do_not() -> None:
+    """A Chinese text has no spaces, so its "words" were whole clauses: one changed word
+    broke every 5-clause shingle it touched, and a lightly edited copy stayed a separate
+    report. Character pairs are its words now."""
+    from dataclasses import replace
+
+    from test_language import RAIN_ZH, _unspaced
+
+    original, other_outlet = _unspaced(RAIN_ZH)[:2]
+    copy = replace(original, id="copy", source="copy",
+                   text=original.text.replace("周二", "星期二").replace("暂停运营", "暂停"))
+    assert is_duplicate(shingles(original), shingles(copy))
+    assert not is_duplicate(shingles(original), shingles(other_outlet))  # the same storm, other words
+    assert len(dedupe([original, copy, other_outlet])) == 2
