@@ -76,6 +76,7 @@ def unelide(word: str) -> str:
 
 
 def _listed(words: str) -> list[str]:
+    """The words of a whitespace-separated list (long lists stay readable)."""
     return words.split()
 
 

@@ -6,9 +6,11 @@ day a story's own name becomes "common" and stops counting). The weights come fr
 general English word-frequency table shipped in `briefing/data/english_idf.tsv.gz`
 (derived once from wordfreq, see `bench/build_idf_table.py`) or, for an article in one
 of 40 other languages (told by `briefing.language`), that language's table in
-`briefing/data/idf/`. A word's frequency f per running word is turned into the chance
-that a text of L words contains it, df = 1 - exp(-L f), and idf = -ln(df). L is the
-text's own length times SPAN_PER_WORD (rounded to a power of two): long texts share
+`briefing/data/idf/`; Chinese, Japanese and Korean are read as overlapping character
+pairs (`briefing.text.char_pairs`) against tables of pairs. A word's frequency f per
+running word is turned into the chance that a text of L words contains it,
+df = 1 - exp(-L f), and idf = -ln(df). L is the text's own length times SPAN_PER_WORD
+(rounded to a power of two): long texts share
 common words by chance, so in full articles only fairly rare words count ("the",
 "said", "Korea", "missile" weigh little, "Kishida" a lot), while in headlines topical
 words still do. Words missing from the table count as rare (names, places). The one
@@ -155,11 +157,11 @@ def idf(term: str, span: float = DOC_WORDS, lang: str = "en") -> float:
 def _frequency(term: str, lang: str) -> float:
     """A term's frequency in its language's table; unlisted terms count as rare.
 
-    A Chinese, Japanese or Korean character pair is listed where it occurs inside words; across
-    two words ("的人": "的" ends a word, "人" starts the next) it occurs about as often as
-    a word ends with its first character times a word starts with its second (the
-    table's "<" and ">" keys, see bench/build_idf_table.py), so pairs of common function
-    characters weigh little though no word holds them.
+    A Chinese, Japanese or Korean character pair is listed where it occurs inside
+    words; across two words ("的人": "的" ends a word, "人" starts the next) it occurs
+    about as often as a word ends with its first character times a word starts with its
+    second (the table's "<" and ">" keys, see bench/build_idf_table.py), so pairs of
+    common function characters weigh little though no word holds them.
     """
     table = _frequencies(lang)
     if lang in PAIRED_LANGUAGES and len(term) == 2:
