@@ -22,8 +22,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from briefing.furniture import is_byline, strip_dateline
+from briefing.language import told_language
 from briefing.models import Article
-from briefing.text import SENTENCE_ENDS, UNSPACED_RUN, char_chunks, split_words
+from briefing.text import PAIRED_RUN, SENTENCE_ENDS, char_chunks, split_words
 
 __all__ = ["Candidate", "candidates", "words_of"]
 
@@ -42,6 +43,7 @@ _PROMO = re.compile(
     r"|download (?:our|the) app|all rights reserved|copyright|cookie|log ?in|sign in"
     r"|leave a (?:reply|comment)|related (?:stories|articles?)|advertisement)\b|©"
 )
+_FIGURE_GLUED = re.compile(r"(\d+(?:[.,:]\d+)*)")  # a figure and what is written onto it
 _TERMINAL = re.compile(rf"[{SENTENCE_ENDS}][\"'”’»)\]」』）]*$")  # the danda and 。 too
 # Verb-ish words: auxiliaries and common reporting verbs, plus inflected forms.
 _VERB_WORDS = """is are was were be been being am has have had do does did will would shall should
@@ -99,11 +101,14 @@ class Candidate:
 
 def words_of(text: str) -> list[str]:
     """Word tokens, the same notion of word the budget counts: Chinese and Japanese, which
-    put no spaces between words, in pieces of two characters (`char_chunks`)."""
+    put no spaces between words, in pieces of two characters (`char_chunks`), and in
+    them and in Korean a figure apart from the word it is written onto ("4500名",
+    "12명이"), so that two outlets' sentences with one figure share it as a fact."""
     words = split_words(text)
-    if text.isascii() or not UNSPACED_RUN.search(text):
+    if text.isascii() or not PAIRED_RUN.search(text):
         return words
-    return [piece for word in words for piece in char_chunks(word)]
+    return [chunk for word in words for piece in _FIGURE_GLUED.split(word) if piece
+            for chunk in char_chunks(piece)]
 
 
 def _is_furniture(paragraph: str) -> bool:
@@ -229,7 +234,7 @@ def candidates(articles: Sequence[Article]) -> list[Candidate]:
     out: list[Candidate] = []
     for rank, (_, article) in enumerate(ranked):
         position = 0
-        english = article.language.lower()[:2] in ("", "en")
+        english = told_language(article.language, article.title, article.text) == "en"
         for sentence in _article_sentences(article):
             tokens = words_of(sentence)
             usable, dangling = _judge(sentence, tokens, english)

@@ -108,6 +108,21 @@ def korean_stem(word: str) -> str:
     return word
 
 
+@lru_cache(maxsize=1)
+def _traditional() -> dict[int, str]:
+    data = resources.files("briefing").joinpath("data/idf/zh_simplified.json").read_text("utf-8")
+    return {ord(k): v for k, v in json.loads(data).items()}
+
+
+def simplified(text: str) -> str:
+    """Chinese text in Simplified characters ("臺灣" -> "台湾"), from wordfreq's map.
+
+    Why: the Chinese table is in Simplified characters, and a report from Taipei and one
+    from Beijing should share what they write differently.
+    """
+    return text.translate(_traditional())
+
+
 def fold(word: str) -> str:
     """A word as the frequency lists key it: case-folded, final sigma as sigma, no
     full stop ("Jan." -> "jan")."""
@@ -178,9 +193,22 @@ def text_language(*texts: str) -> str:
 def article_language(declared: str, tokens: Sequence[str]) -> str:
     """The declared language (`<html lang>`, a feed's language) when it is one with a
     table and not "en", which is also the model's default; otherwise told from `tokens`."""
+    code = _declared(declared)
+    return code if code else language(tokens)
+
+
+def told_language(declared: str, *texts: str) -> str:
+    """`article_language` of an article's title and text: the declared language, or the
+    one its words tell. Why not the declared one alone: "en" is also what an Article
+    gets when nobody said (a caller of `briefing.summarize` building its own)."""
+    code = _declared(declared)
+    return code if code else text_language(*texts)
+
+
+def _declared(declared: str) -> str:
     code = (declared or "").lower()[:2]
     code = ALIASES.get(code, code)
-    return code if code in LANGUAGES and code != "en" else language(tokens)
+    return code if code in LANGUAGES and code != "en" else ""
 
 
 def commonest(codes: Iterable[str]) -> str:

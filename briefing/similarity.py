@@ -42,7 +42,6 @@ drops the generic background paragraphs news copy carries.
 from __future__ import annotations
 
 import gzip
-import json
 import math
 import re
 from collections import Counter, defaultdict
@@ -63,6 +62,7 @@ from briefing.language import (
     PAIRED_LANGUAGES,
     article_language,
     fold,
+    simplified,
     unelide,
 )
 from briefing.models import Article
@@ -132,15 +132,6 @@ def _frequencies(lang: str = "en") -> dict[str, float]:
             key, centibels = line.split("\t")
             table[key] = 10 ** (-int(centibels) / 100)
     return table
-
-
-@lru_cache(maxsize=1)
-def _simplified() -> dict[int, str]:
-    """Traditional -> Simplified Chinese characters (from wordfreq), for `str.translate`:
-    the Chinese table is in Simplified characters, and so a report from Taipei and one
-    from Beijing share the pairs they write differently ("臺灣" and "台湾")."""
-    data = resources.files("briefing").joinpath("data/idf/zh_simplified.json").read_text("utf-8")
-    return {ord(k): v for k, v in json.loads(data).items()}
 
 
 @lru_cache(maxsize=400_000)
@@ -286,11 +277,10 @@ def _count(
     written forms of each stem (for evidence a reader can read). In a `headline` with no
     body a capitalised first word counts as a name when it is rare (see the module docstring)."""
     names = lang not in NOUNS_CAPITALISED
-    simplify = _simplified() if lang == "zh" else None
     for i, tok in enumerate(tokens):
         norm = _norm_token(tok)
-        if simplify is not None:
-            norm = norm.translate(simplify)
+        if lang == "zh":
+            norm = simplified(norm)
         if len(norm) < 2 and not norm.isdigit():
             continue
         term = stem(norm, lang)

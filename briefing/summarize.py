@@ -31,7 +31,7 @@ from scipy import sparse
 
 from briefing.candidates import Candidate, candidates, words_of
 from briefing.facts import fact_keys, referents, shares_fact
-from briefing.language import commonest
+from briefing.language import commonest, told_language
 from briefing.models import Article, Incident, Summary, SummarySentence
 from briefing.outlet import strip_outlet
 from briefing.salience import StemmedText, stemmer, stop_words, sumy_language, sumy_scores
@@ -72,9 +72,10 @@ def _articles(subject: Incident | Sequence[Article]) -> tuple[list[Article], Inc
 
 
 def _language(articles: Sequence[Article]) -> str:
-    """The commonest language of `articles` as `salience.sumy_language` names it: sumy's
-    name, or the code of a language sumy cannot stem (English by default)."""
-    return sumy_language(commonest(a.language for a in articles))
+    """The commonest language of `articles` (declared, or told by their words) as
+    `salience.sumy_language` names it: sumy's name, or the code of a language sumy cannot
+    stem (English by default)."""
+    return sumy_language(commonest(told_language(a.language, a.title, a.text) for a in articles))
 
 
 def _unit_rows(matrix: sparse.csr_matrix) -> sparse.csr_matrix:

@@ -52,7 +52,7 @@ from collections.abc import Callable
 
 import regex
 
-from briefing.language import korean_stem
+from briefing.language import korean_stem, simplified
 
 __all__ = [
     "SENTENCE_ENDS",
@@ -326,12 +326,13 @@ class SumyTokenizer:
 
     def to_words(self, sentence: str) -> tuple[str, ...]:
         """Return the words sumy would keep (its ``_is_word`` filter applied); Chinese,
-        Japanese and Korean as character pairs (`char_pairs`).
+        Japanese and Korean as character pairs (`char_pairs`), Chinese characters in
+        their Simplified form, so two outlets' versions of one sentence compare alike.
 
         Curly apostrophes become straight ones so that ``don’t`` matches sumy's stop
         words and word pattern.
         """
         words = split_words(sentence.replace("’", "'"))
         if not sentence.isascii() and PAIRED_RUN.search(sentence):
-            words = [pair for word in words for pair in char_pairs(word)]
+            words = [pair for word in words for pair in char_pairs(simplified(word))]
         return tuple(word for word in words if self._SUMY_WORD.match(word))

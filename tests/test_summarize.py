@@ -560,3 +560,20 @@ def test_hindi_chinese_and_japanese_incidents_get_a_summary() -> None:
         assert len(str(summary)) <= chars  # 60 words: not whole articles
         texts = {a.id: a.text for a in inc.articles}
         assert all(s.text in texts[s.article_id] for s in summary.sentences)
+
+
+def test_a_fact_written_in_other_characters_or_with_a_particle_is_told_once() -> None:
+    """Two outlets' leads of one rainstorm, one in Traditional and one in Simplified
+    characters, were both picked; so were two Korean sentences on the 12 passengers taken
+    to hospital, whose figure is written onto its particle ("12명을", "12명이"). Sentences
+    are now compared in Simplified characters, and a figure counts apart from its word."""
+    from test_language import FIRE_KO, RAIN_ZH, _unspaced
+
+    from briefing.group import group
+
+    rain = group(_unspaced(RAIN_ZH))[0]
+    leads = [s for s in summarize(rain, words=120).sentences if "暴雨" in s.text and "警" in s.text]
+    assert len(rain.articles) == 2 and len(leads) == 1
+    fire = group(_unspaced(FIRE_KO))[0]
+    twelve = [s for s in summarize(fire, words=120).sentences if "12명" in s.text]
+    assert len(fire.articles) == 2 and len(twelve) == 1
