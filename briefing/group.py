@@ -26,6 +26,7 @@ from briefing.cluster import cluster
 from briefing.dedupe import dedupe
 from briefing.models import Article, Incident
 from briefing.similarity import Features, features, matrix
+from briefing.text import PAIRED_RUN
 
 QUIET_DAYS = 7.0  # an incident with no new report for this long is closed
 MIN_BODY_WORDS = 40  # fewer words than this: a headline or teaser, not a full text
@@ -182,10 +183,10 @@ def explain(members: list[int], pool: list[Article], feats: list[Features], x: o
                 written[t][feats[i].surface.get(t, t)] += 1
     seen = Counter(t for i in members for t in feats[i].weights)
     top = sorted(terms, key=lambda t: (-terms[t], t))[:20]
-    shared_t = [t for t in top if seen[t] >= 2][:8]
+    shared_t = [t for t in top if seen[t] >= 2]
     if shared_t:
         words = [min(written[t].items(), key=lambda kv: (-kv[1], kv[0]))[0] for t in shared_t]
-        lines.append("shared terms: " + ", ".join(words))
+        lines.append("shared terms: " + ", ".join(_joined_pairs(words)[:8]))
     rows = x[members]  # type: ignore[index]
     sims = (rows @ rows.T).toarray() if len(members) <= 200 else None
     if sims is not None:
@@ -199,6 +200,21 @@ def explain(members: list[int], pool: list[Article], feats: list[Features], x: o
     if len(times) >= 2:
         lines.append(f"reports span {_span(times[-1] - times[0])}")
     return lines
+
+
+def _joined_pairs(words: list[str]) -> list[str]:
+    """Chinese, Japanese and Korean terms are character pairs; overlapping ones are shown
+    joined ("门头", "头沟", "沟区" -> "门头沟区"), as a reader would write them."""
+    out = list(words)
+    while True:
+        pair = next(((i, j) for i, a in enumerate(out) for j, b in enumerate(out)
+                     if i != j and a[-1] == b[0] and PAIRED_RUN.fullmatch(a) and PAIRED_RUN.fullmatch(b)),
+                    None)
+        if pair is None:
+            return out
+        i, j = pair
+        out[i] += out[j][1:]
+        del out[j]
 
 
 def _span(delta: timedelta) -> str:

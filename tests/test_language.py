@@ -210,7 +210,9 @@ def test_chinese_and_japanese_are_read_as_character_pairs_and_group_by_event() -
     assert {text_language(a.title, a.text) for a in ja} == {"ja"}
     assert {"暴雨", "房山", "疏散"} <= set(features(zh[0]).weights)
     assert "的低" not in features(zh[0]).weights  # function characters across words: common
-    assert _groups(group(zh)) == {frozenset({"a0", "a1"}), frozenset({"b0"}), frozenset({"c0"})}
+    incidents = group(zh)
+    assert _groups(incidents) == {frozenset({"a0", "a1"}), frozenset({"b0"}), frozenset({"c0"})}
+    assert "门头沟区" in " ".join(incidents[0].evidence)  # overlapping pairs shown joined
     assert _groups(group(ja)) == {frozenset({"j0", "j1"}), frozenset({"k0"})}
 
 
