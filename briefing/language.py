@@ -100,6 +100,8 @@ def korean_stem(word: str) -> str:
     and "강남역에서" for the same station, and every word ending in "했다" (did) or "은"
     shared those syllables with every other article.
     """
+    if not word or not "\uac00" <= word[-1] <= "\ud7a3":  # not ending in a Hangul syllable: fast
+        return word
     for _ in range(2):  # "중단했다고": "고", then "했다"
         ending = next((e for e in KOREAN_ENDINGS if word.endswith(e) and len(word) - len(e) >= 2), "")
         if not ending:

@@ -241,7 +241,6 @@ _WORD = regex.compile(
 UNSPACED_RUN = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}ー]+")
 # ... and Hangul: a Korean word carries its particles, so it is read in pairs too.
 PAIRED_RUN = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}ー\p{Hangul}]+")
-_HANGUL = regex.compile(r"\p{Hangul}+$")
 
 
 def char_chunks(token: str) -> list[str]:
@@ -271,8 +270,7 @@ def char_pairs(token: str) -> list[str]:
 
 
 def _overlapping(run: str) -> list[str]:
-    if _HANGUL.match(run):
-        run = korean_stem(run)
+    run = korean_stem(run)  # Chinese and kana runs come back as they are
     return [run] if len(run) < 2 else [run[i : i + 2] for i in range(len(run) - 1)]
 
 

@@ -73,7 +73,7 @@ POST = "\n\n".join(
 )
 
 
-def _article(ident: str, source: str, title: str, text: str, hour: int) -> Article:
+def _article(ident: str, source: str, title: str, text: str, hour: int, language: str = "en") -> Article:
     return Article(
         id=ident,
         url=f"https://example.org/{ident}",
@@ -81,6 +81,7 @@ def _article(ident: str, source: str, title: str, text: str, hour: int) -> Artic
         title=title,
         text=text,
         published=datetime(2026, 11, 21, hour, tzinfo=UTC),
+        language=language,
     )
 
 
@@ -390,14 +391,8 @@ TAGESPOST = "\n\n".join(
     ]
 )
 GERMAN = (
-    replace(
-        _article("bote", "Rheinbote", "Hochwasser in Birkenfeld: Landwirt stirbt", RHEINBOTE, 6),
-        language="de",
-    ),
-    replace(
-        _article("tagespost", "Tagespost", "Wieselbach überflutet Altstadt von Birkenfeld", TAGESPOST, 8),
-        language="de",
-    ),
+    _article("bote", "Rheinbote", "Hochwasser in Birkenfeld: Landwirt stirbt", RHEINBOTE, 6, "de"),
+    _article("tagespost", "Tagespost", "Wieselbach überflutet Altstadt von Birkenfeld", TAGESPOST, 8, "de"),
 )
 GERMAN_FUNCTION_WORDS = {"die", "der", "und", "den", "das", "dem"}
 
@@ -480,14 +475,8 @@ GAZETE = "\n\n".join(
     ]
 )
 TURKISH = (
-    replace(
-        _article("haber", "Haber Postası", "Kayseri'de mobilya atölyesinde yangın: 2 ölü", HABER, 6),
-        language="tr",
-    ),
-    replace(
-        _article("gazete", "Anadolu Gazetesi", "Atölye yangınında iki işçi öldü", GAZETE, 8),
-        language="tr",
-    ),
+    _article("haber", "Haber Postası", "Kayseri'de mobilya atölyesinde yangın: 2 ölü", HABER, 6, "tr"),
+    _article("gazete", "Anadolu Gazetesi", "Atölye yangınında iki işçi öldü", GAZETE, 8, "tr"),
 )
 
 
