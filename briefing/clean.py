@@ -29,7 +29,25 @@ from briefing.furniture import (
     word_count,
 )
 
-__all__ = ["clean_text", "parse_date", "parse_text_article", "title_from_sentence"]
+__all__ = ["clean_text", "parse_date", "parse_text_article", "printable", "title_from_sentence"]
+
+# C0 and C1 controls (tab, newline and carriage return excepted), the two noncharacters
+# a parser can let through, and lone surrogates; and the characters that only break a line.
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff\ud800-\udfff]")
+_LINE_BREAKS = re.compile("[\x0b\x0c\x85\u2028\u2029]")
+
+
+def printable(value: str) -> str:
+    """`value` without control characters; vertical tab, form feed and the Unicode line
+    separators become plain line breaks.
+
+    Why: a feed or a page can carry them (a stray "\\x01" in a title, an ANSI colour
+    code), and they survive HTML escaping. XML 1.0 forbids them, so one such title made
+    the archive's Atom feed unreadable to every feed reader; HTML counts them as parse
+    errors, and the PDF draws each as a missing-glyph box.
+    """
+    return _CONTROL.sub("", _LINE_BREAKS.sub("\n", value))
+
 
 # ---------------------------------------------------------------------------- dates
 

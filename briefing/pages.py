@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 
+from briefing.clean import printable
 from briefing.render import CSP, incident_file, render_template, safe_url
 
 if TYPE_CHECKING:
@@ -219,7 +220,7 @@ def feed_xml(schedule: str, title: str, editions: list[ArchivedEdition],
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
     element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attrs)
     if text is not None:
-        element.text = text
+        element.text = printable(text)  # archived titles from before printable() was applied
     return element
 
 

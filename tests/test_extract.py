@@ -325,3 +325,9 @@ def test_strip_outlet_removes_suffix_or_prefix_only() -> None:
     assert strip_outlet("Ferry runs aground - Kestrel Point") == "Ferry runs aground - Kestrel Point"
     tagged = "Ferry runs aground - Valley Courier | News"
     assert strip_outlet(tagged, name_shaped=True) == "Ferry runs aground"
+
+
+def test_printable_drops_control_characters_and_keeps_line_structure() -> None:
+    raw = "Tab\there\r\nA\x01B\x7f\x9bC\x0bD\x0cE\u2028F\x85G\ud800H\ufffe"
+    assert clean.printable(raw) == "Tab\there\r\nABC\nD\nE\nF\nGH"
+    assert clean.printable("Überschwemmung in Santarém — 水害") == "Überschwemmung in Santarém — 水害"

@@ -179,6 +179,26 @@ def test_hostile_title_is_escaped(tmp_path: Path) -> None:
     assert "&lt;script&gt;" in html
 
 
+def test_control_characters_never_reach_the_edition_or_the_feed(tmp_path: Path) -> None:
+    """A stray control character in a clipping survives HTML escaping; in the Atom feed it
+    made the XML unreadable to every feed reader."""
+    import xml.etree.ElementTree as ET
+
+    ws = make_workspace(tmp_path, {"x.txt": (
+        "Storm \x01hits\x07 the coast \x1b[31m\n\n"
+        "A storm hit the coast on Friday and cut power to 4,000 homes,\x0bthe utility said. "
+        "Crews expected to restore most lines by Sunday\x08 evening.\n")})
+    result = _build(ws, "test")
+    assert result.path is not None and result.edition is not None
+    assert result.edition.incidents[0].title == "Storm hits the coast [31m"
+    html = (result.path / "index.html").read_text()
+    assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f]", html)
+    assert not re.search(r"\\u00(0[0-8bcef]|1[0-9a-f])", (result.path / "briefing.json").read_text())
+    feed = (ws / "output" / "test" / "feed.xml").read_text()
+    assert "Storm hits the coast" in feed
+    ET.fromstring(feed)  # well-formed
+
+
 @pytest.mark.skipif(not SEEDS.is_dir(), reason="../shared/seeds is absent (a user's clone has no shared/)")
 def test_seeds_make_two_incidents_without_boilerplate(tmp_path: Path) -> None:
     files = {p.name: p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt"))}

@@ -13,11 +13,12 @@ import asyncio
 import logging
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from briefing.clean import printable
 from briefing.errors import BriefingError
 from briefing.models import Article, Problem, Source, SourceHealth
 
@@ -93,7 +94,20 @@ def collect_all(sources: Sequence[Source], workspace: Path, now: datetime,
     from briefing.sources.opml import expand_opml
 
     expanded, results = expand_opml(sources, workspace)
-    return results + asyncio.run(_collect_many(expanded, workspace, now, states or {}, policy or Policy()))
+    results += asyncio.run(_collect_many(expanded, workspace, now, states or {}, policy or Policy()))
+    for collected in results:
+        collected.articles = [_printable(a) for a in collected.articles]
+    return results
+
+
+def _printable(article: Article) -> Article:
+    """The article with no control characters in what a reader sees (`clean.printable`),
+    whatever source kind it came from; the title on one line."""
+    title, text = " ".join(printable(article.title).split()), printable(article.text)
+    author, source = printable(article.author), printable(article.source)
+    if (title, text, author, source) == (article.title, article.text, article.author, article.source):
+        return article
+    return replace(article, title=title, text=text, author=author, source=source)
 
 
 async def _collect_many(sources: list[Source], workspace: Path, now: datetime,
