@@ -131,4 +131,7 @@ def _date(value: str) -> datetime | None:
         raise _Unsure(f"a date this path cannot read: {value!r}") from None
     if when.tzinfo is None:
         raise _Unsure(f"a date without a zone this path knows: {value!r}")
-    return when.astimezone(UTC).replace(microsecond=0)
+    try:
+        return when.astimezone(UTC).replace(microsecond=0)
+    except OverflowError:  # year 1 or 9999 shifted out of datetime's range by its offset
+        raise _Unsure(f"a date at the edge of the calendar: {value!r}") from None

@@ -1,0 +1,60 @@
+"""Hostile and odd inputs on the collection path, each against a real server on 127.0.0.1.
+
+The rule under test: bad input gets a clear error naming the source and the problem,
+and nothing else is lost; one bad item, file or feed never stops the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from webserver import Reply, WebServer
+
+from briefing.models import Source
+from briefing.sources import Collected, Policy, collect_all
+
+NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+FAST = Policy(per_host=4, host_delay=0.0)
+XML = {"Content-Type": "application/rss+xml; charset=utf-8"}
+
+
+def rss(*items: str) -> bytes:
+    return ('<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>T</title>'
+            + "".join(items) + "</channel></rss>").encode()
+
+
+def item(guid: str, link: str, title: str = "A title", date: str = "Tue, 10 Mar 2026 10:00:00 GMT") -> str:
+    return (f"<item><title>{title}</title><link>{link}</link><guid>{guid}</guid>"
+            f"<pubDate>{date}</pubDate><description>Some text of the item.</description></item>")
+
+
+@pytest.fixture()
+def server() -> Iterator[WebServer]:
+    web = WebServer().start()
+    yield web
+    web.stop()
+
+
+def feed(server: WebServer, path: str, **options: object) -> Source:
+    return Source(name=path, kind="feed", location=server.url(path),
+                  options={"allow_private": True, "deadline": 2, "full_text": False, **options})
+
+
+def run(*sources: Source, workspace: Path = Path(".")) -> dict[str, Collected]:
+    return {c.source.name: c for c in collect_all(list(sources), workspace, NOW, None, FAST)}
+
+
+def test_a_date_at_the_edge_of_the_calendar_loses_only_that_date(server: WebServer) -> None:
+    """Year 9999 minus five hours is past datetime's range: it once failed the whole feed."""
+    server.routes["/edge.xml"] = Reply(body=rss(
+        item("g1", "https://x.org/a", "Far future", "Fri, 31 Dec 9999 23:59:59 -0500"),
+        item("g2", "https://x.org/b", "Year one", "0001-01-01T00:00:00+05:00"),
+        item("g3", "https://x.org/c", "Ordinary")), headers=XML)
+    got = run(feed(server, "/edge.xml"))["/edge.xml"]
+    assert got.status == "ok", got.message
+    assert {a.title for a in got.articles} == {"Far future", "Year one", "Ordinary"}
+    assert [a.published for a in got.articles if a.title == "Ordinary"] == [
+        datetime(2026, 3, 10, 10, 0, tzinfo=UTC)]
