@@ -58,3 +58,13 @@ def test_a_date_at_the_edge_of_the_calendar_loses_only_that_date(server: WebServ
     assert {a.title for a in got.articles} == {"Far future", "Year one", "Ordinary"}
     assert [a.published for a in got.articles if a.title == "Ordinary"] == [
         datetime(2026, 3, 10, 10, 0, tzinfo=UTC)]
+
+
+def test_an_empty_answer_is_named_as_such(server: WebServer) -> None:
+    """A 200 with no body once ended as "unexpected error: AttributeError ... 'version'"."""
+    server.routes["/empty.xml"] = Reply(body=b"", headers=XML)
+    server.routes["/blank.xml"] = Reply(body=b" \r\n\t\n", headers=XML)
+    got = run(feed(server, "/empty.xml"), feed(server, "/blank.xml"))
+    for name in ("/empty.xml", "/blank.xml"):
+        assert got[name].status == "failed"
+        assert got[name].message == f"{name}: the answer is empty (no feed in it)"

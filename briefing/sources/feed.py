@@ -77,6 +77,8 @@ def _sha(value: str) -> str:
 def parse_feed(body: bytes, content_type: str = "") -> ParsedFeed:
     """Feed bytes -> entries; raises FeedError with a reason a user can act on."""
     head = body[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not head and not body.strip():  # feedparser gives nothing a result without `version`
+        raise FeedError("the answer is empty (no feed in it)")
     if head.startswith(b"{") or "json" in content_type.lower():
         return _parse_json_feed(body)
     if b"<!ENTITY" in body:
@@ -92,7 +94,7 @@ def parse_feed(body: bytes, content_type: str = "") -> ParsedFeed:
     parsed = feedparser.parse(body, response_headers={"content-type": content_type or "application/xml"},
                               sanitize_html=False, resolve_relative_uris=False)
     entries = tuple(e for e in (_feedparser_entry(raw) for raw in parsed.entries) if e)
-    if not parsed.version and not entries:
+    if not parsed.get("version") and not entries:
         raise FeedError(_not_a_feed(body, content_type))
     warning = ""
     if parsed.bozo and _is_malformed(parsed.get("bozo_exception")):
