@@ -68,3 +68,27 @@ def test_an_empty_answer_is_named_as_such(server: WebServer) -> None:
     for name in ("/empty.xml", "/blank.xml"):
         assert got[name].status == "failed"
         assert got[name].message == f"{name}: the answer is empty (no feed in it)"
+
+
+def _folder(tmp_path: Path) -> Source:
+    return Source(name="Inbox", kind="folder", location=str(tmp_path / "inbox"))
+
+
+BODY = "Headline of the clipping\n\nThe council said on Tuesday that the new bridge would open next spring.\n"
+
+
+def test_a_file_name_that_is_not_utf8_is_collected_and_named_readably(tmp_path: Path) -> None:
+    """b"bad\\xff.txt" once raised UnicodeEncodeError and failed the whole folder."""
+    import os
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "good.txt").write_text(BODY, encoding="utf-8")
+    Path(os.fsdecode(bytes(inbox) + b"/bad\xff.txt")).write_text(BODY, encoding="utf-8")
+    Path(os.fsdecode(bytes(inbox) + b"/bad\xfe.txt")).write_text(BODY, encoding="utf-8")
+    Path(os.fsdecode(bytes(inbox) + b"/empty\xff.txt")).write_bytes(b"")
+    got = run(_folder(tmp_path))["Inbox"]
+    assert got.status == "ok", got.message
+    assert sorted(a.url.rsplit("/", 1)[1] for a in got.articles) == ["bad%FE.txt", "bad%FF.txt", "good.txt"]
+    assert len({a.id for a in got.articles}) == 3
+    assert [p.message for p in got.problems] == ["empty\ufffd.txt: is empty"]

@@ -54,7 +54,7 @@ def collect_folder(source: Source, workspace: Path, now: datetime) -> tuple[list
         try:
             articles.append(_read_article(path, name, source, now))
         except _Skip as why:
-            problems.append(Problem(stage="collect", source=source.name, message=f"{name}: {why}"))
+            problems.append(Problem(stage="collect", source=source.name, message=f"{_shown(name)}: {why}"))
     log.debug("%s: %d articles, %d problems from %s", source.name, len(articles), len(problems), folder)
     return articles, problems
 
@@ -127,6 +127,17 @@ def _read_article(path: Path, name: str, source: Source, now: datetime) -> Artic
 
 
 def folder_article_id(source_name: str, relative_path: str) -> str:
-    """Stable across edits of the file: only the source and the path go into it."""
+    """Stable across edits of the file: only the source and the path go into it.
+
+    A file name that is not valid UTF-8 reaches Python with its bad bytes as lone
+    surrogates, which plain UTF-8 cannot encode; `surrogateescape` gives them back as
+    the file's own bytes (valid names hash exactly as before), so such a file is an
+    article like any other instead of an error that stopped the whole folder.
+    """
     key = f"folder:{source_name}:{relative_path}"
-    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
+    return hashlib.sha1(key.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+
+
+def _shown(relative_path: str) -> str:
+    """The path as text a message can carry: undecodable bytes become U+FFFD."""
+    return relative_path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
