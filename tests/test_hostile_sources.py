@@ -92,3 +92,24 @@ def test_a_file_name_that_is_not_utf8_is_collected_and_named_readably(tmp_path: 
     assert sorted(a.url.rsplit("/", 1)[1] for a in got.articles) == ["bad%FE.txt", "bad%FF.txt", "good.txt"]
     assert len({a.id for a in got.articles}) == 3
     assert [p.message for p in got.problems] == ["empty\ufffd.txt: is empty"]
+
+
+def test_opml_feeds_with_the_same_title_and_host_get_unique_names(server: WebServer, tmp_path: Path) -> None:
+    """A source's name keys its fetch state and health: two feeds once shared one name,
+    and saving the collection failed on the duplicate health row."""
+    for path in ("/1.xml", "/2.xml", "/3.xml", "/4.xml", "/5.xml"):
+        body = rss(item(path, f"https://x.org{path}", f"Story {path}"))
+        server.routes[path] = Reply(body=body, headers=XML)
+    outlines = [("News", "/1.xml"), ("News", "/2.xml"), ("", "/3.xml"), ("", "/4.xml"), ("Mine", "/5.xml")]
+    (tmp_path / "feeds.opml").write_text('<opml version="2.0"><body>' + "".join(
+        f'<outline text="{t}" xmlUrl="{server.url(p)}"/>' for t, p in outlines) + "</body></opml>")
+    mine = feed(server, "/1.xml")
+    listed = Source(name="List", kind="opml", location="feeds.opml", options={"allow_private": True})
+    got = collect_all([Source(name="Mine", kind=mine.kind, location=mine.location, options=mine.options),
+                       listed], tmp_path, NOW, None, FAST)
+    names = [c.source.name for c in got]
+    assert len(names) == 6 and len(set(names)) == 6, names
+    assert all(c.status == "ok" and len(c.articles) == 1 for c in got), [c.message for c in got]
+    host = server.url("").split("/")[2]
+    assert set(names) == {"Mine", f"News ({host})", f"News ({host}) 2", f"{host} ({host})",
+                          f"{host} ({host}) 2", "Mine 2"}

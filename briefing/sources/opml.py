@@ -80,14 +80,27 @@ def read_opml_file(path: Path) -> list[OpmlFeed]:
     return parse_opml(data, str(path))
 
 
-def feed_sources(parent: Source, feeds: Sequence[OpmlFeed]) -> list[Source]:
-    """Feed sources for an OPML source; names stay unique (host added when titles repeat)."""
+def feed_sources(parent: Source, feeds: Sequence[OpmlFeed], taken: set[str] | None = None) -> list[Source]:
+    """Feed sources for an OPML source; names stay unique (host added when titles repeat).
+
+    Unique means unique in the whole collection: `taken` holds the names already used
+    (the schedule's other sources, earlier OPML files) and gets these added. Why: a
+    source's name is the key of its fetch state and health, so two feeds titled
+    "News" on one host once shared a state and made saving the collection fail.
+    When the title plus host is still taken, a number follows (" 2", " 3" ...).
+    """
+    taken = set() if taken is None else taken
     counts: dict[str, int] = {}
     for feed in feeds:
         counts[feed.title] = counts.get(feed.title, 0) + 1
     sources = []
     for feed in feeds:
         name = feed.title if counts[feed.title] == 1 else f"{feed.title} ({urlsplit(feed.url).netloc})"
+        base, number = name, 1
+        while name in taken:
+            number += 1
+            name = f"{base} {number}"
+        taken.add(name)
         sources.append(Source(name=name, kind="feed", location=feed.url,
                               options={**parent.options, "opml": parent.name}))
     return sources
@@ -99,6 +112,7 @@ def expand_opml(sources: Sequence[Source], workspace: Path) -> tuple[list[Source
 
     expanded: list[Source] = []
     failed: list[Collected] = []
+    taken = {s.name for s in sources}
     for source in sources:
         if source.kind != "opml":
             expanded.append(source)
@@ -109,7 +123,7 @@ def expand_opml(sources: Sequence[Source], workspace: Path) -> tuple[list[Source
             message = f"{source.name}: {exc.message}"
             failed.append(Collected(source=source).fail(message))
             continue
-        expanded.extend(feed_sources(source, feeds))
+        expanded.extend(feed_sources(source, feeds, taken))
     return expanded, failed
 
 
