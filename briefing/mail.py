@@ -163,7 +163,7 @@ def _render(edition: Edition, env: jinja2.Environment, *, note: Literal["attache
             pdf: bytes | None, pdf_name: str) -> Letter:
     from briefing import render
 
-    context = render.edition_context(edition, page_size, archive_root)
+    context = render.edition_context(edition, page_size, archive_root, web_links=True)
     context.update(pdf_note=note, edition_url=edition_url, pdf_location=pdf_location,
                    pdf_name=pdf_name)
     plain = env.overlay(autoescape=False)

@@ -37,7 +37,8 @@ Template variables of ``edition.html`` (the README copies this list):
 ``csp``          the Content-Security-Policy string for the ``<meta>`` tag.
 
 Filters: ``localtime(dt, fmt)`` (aware datetime -> text in the schedule's zone),
-``isotime`` (ISO 8601), ``safe_url`` (the URL if http/https/file/mailto, else ``""``).
+``isotime`` (ISO 8601), ``safe_url`` (the URL if http/https/mailto or a file on this
+machine, else ``""``).
 Globals: ``incident_file(id)`` (the file name of an incident's archive page).
 """
 
@@ -55,7 +56,7 @@ import re
 import subprocess
 import traceback
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -149,14 +150,32 @@ def safe_url(url: object) -> str:
     """Return the URL if it is a link a reader may follow, else ``""``.
 
     Autoescaping stops markup, not ``javascript:`` links; templates only ever put a
-    URL into ``href`` through this filter.
+    URL into ``href`` through this filter. A ``file:`` link is kept only when it names
+    this machine's own disk (a folder source's clipping): ``file://host/share``,
+    ``file:////host/share`` or a backslash path is a Windows network share, and
+    following one sends the reader's Windows credentials to that host, so a feed
+    item's link must never become one.
     """
     text = str(url or "").strip()
     try:
-        scheme = urlsplit(text).scheme.lower()
+        parts = urlsplit(text)
     except ValueError:
         return ""
+    scheme = parts.scheme.lower()
+    if scheme == "file" and (parts.netloc.lower() not in ("", "localhost")
+                             or parts.path.startswith("//") or "\\" in unquote(text)):
+        return ""
     return text if scheme in LINK_SCHEMES else ""
+
+
+def web_url(url: object) -> str:
+    """`safe_url`, but only ``http``/``https``: the links of a page read elsewhere (mail).
+
+    A ``file:`` link points at the disk of the machine that built the edition, which
+    is nothing a mail recipient can open.
+    """
+    text = safe_url(url)
+    return text if urlsplit(text).scheme.lower() in ("http", "https") else ""
 
 
 def isotime(value: datetime | None) -> str:
@@ -209,9 +228,13 @@ def render_html(
 
 
 def edition_context(
-    edition: Edition, page_size: str = "A4", archive_root: str | None = None
+    edition: Edition, page_size: str = "A4", archive_root: str | None = None,
+    *, web_links: bool = False,
 ) -> dict[str, Any]:
-    """The variables ``edition.html`` sees (documented in the module docstring)."""
+    """The variables ``edition.html`` sees (documented in the module docstring).
+
+    With `web_links` (the mail), article links are ``http``/``https`` only (`web_url`).
+    """
     size = PAGE_SIZES.get(page_size.strip().lower())
     if size is None:
         raise ConfigError(
@@ -229,8 +252,8 @@ def edition_context(
             "articles": edition.article_count,
             "sources": len({a.source for i in edition.incidents for a in i.articles}),
         },
-        "incidents": [_incident_view(i, n, edition.timezone) for n, i in
-                      enumerate(edition.incidents, start=1)],
+        "incidents": [_incident_view(i, n, edition.timezone, web_url if web_links else safe_url)
+                      for n, i in enumerate(edition.incidents, start=1)],
         "sources": sources,
         "problems": list(edition.problems),
         "archive_root": archive_root,
@@ -249,7 +272,8 @@ def _language_of(articles: Sequence[Article]) -> str:
     return lang if re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", lang) else "en"
 
 
-def _incident_view(incident: Incident, number: int, tz: str) -> dict[str, Any]:
+def _incident_view(incident: Incident, number: int, tz: str,
+                   link: Callable[[object], str] = safe_url) -> dict[str, Any]:
     by_id = {a.id: a for a in incident.articles}
     articles = sorted(incident.articles, key=_published_key)
     cited = [[s.article_id, *[x for x in s.also_in if x != s.article_id]]
@@ -258,7 +282,7 @@ def _incident_view(incident: Incident, number: int, tz: str) -> dict[str, Any]:
     for k, s in enumerate(incident.summary):
         # a run of sentences from the same article is cited once, at its end
         same_as_next = k + 1 < len(cited) and cited[k + 1] == cited[k]
-        marks = [] if same_as_next else [_mark(by_id[i]) for i in cited[k] if i in by_id]
+        marks = [] if same_as_next else [_mark(by_id[i], link) for i in cited[k] if i in by_id]
         sentences.append({"text": s.text, "marks": marks})
     return {
         "incident": incident,
@@ -266,15 +290,15 @@ def _incident_view(incident: Incident, number: int, tz: str) -> dict[str, Any]:
         "anchor": "incident-" + incident_file(incident.id).removesuffix(".html"),
         "status": incident.status,
         "sentences": sentences,
-        "articles": [{"article": a, "href": safe_url(a.url)} for a in articles],
+        "articles": [{"article": a, "href": link(a.url)} for a in articles],
         "timeline": _timeline(articles, tz),
         "outlets": sorted({a.source for a in incident.articles}),
         "lang": _language_of(incident.articles),
     }
 
 
-def _mark(article: Article) -> dict[str, str]:
-    return {"tag": article.source, "href": safe_url(article.url), "title": article.title}
+def _mark(article: Article, link: Callable[[object], str]) -> dict[str, str]:
+    return {"tag": article.source, "href": link(article.url), "title": article.title}
 
 
 def _published_key(article: Article) -> datetime:
