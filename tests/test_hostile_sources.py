@@ -113,3 +113,28 @@ def test_opml_feeds_with_the_same_title_and_host_get_unique_names(server: WebSer
     host = server.url("").split("/")[2]
     assert set(names) == {"Mine", f"News ({host})", f"News ({host}) 2", f"{host} ({host})",
                           f"{host} ({host}) 2", "Mine 2"}
+
+
+ARTICLE = ("<html><head><title>Relative story</title></head><body><article><p>"
+           + "A sentence long enough to be the body text of a real article about the harbour. " * 30
+           + "</p></article></body></html>").encode()
+
+
+def test_relative_links_resolve_against_the_feed_and_non_web_links_are_dropped(server: WebServer) -> None:
+    """A relative link was kept as "/news/story": its page was refused as not http(s),
+    and two feeds' "/news/story" shared one article id. "http://[::1" (unparsable) once
+    failed the whole feed with a ValueError; javascript: and file: are no article's address."""
+    server.routes["/news/story"] = Reply(body=ARTICLE, headers={"Content-Type": "text/html"})
+    server.routes["/rel.xml"] = Reply(body=rss(item("r1", "/news/story", "Relative")), headers=XML)
+    server.routes["/odd.xml"] = Reply(body=rss(
+        item("o1", "http://[::1", "Broken"), item("o2", "javascript:alert(1)", "Script"),
+        item("o3", "file:///etc/passwd", "File"), item("o4", "https://x.org/fine", "Fine")), headers=XML)
+    got = run(feed(server, "/rel.xml", full_text=True), feed(server, "/odd.xml"))
+    rel = got["/rel.xml"]
+    assert rel.status == "ok" and not rel.problems, [p.message for p in rel.problems]
+    assert [a.url for a in rel.articles] == [server.url("/news/story")]
+    assert "harbour" in rel.articles[0].text
+    odd = got["/odd.xml"]
+    assert odd.status == "ok", odd.message
+    assert {a.title: a.url for a in odd.articles} == {"Broken": "", "Script": "", "File": "",
+                                                      "Fine": "https://x.org/fine"}

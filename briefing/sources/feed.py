@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin, urlsplit
 
 from briefing.clean import clean_text, parse_date
 from briefing.errors import SourceError
@@ -251,9 +252,31 @@ async def poll_feed_url(source: Source, state: FetchState, ctx: Context, url: st
                                        message=f"{source.name}: {parsed.warning}"))
     if parsed.ttl_minutes:
         wait_at_least(state, ctx.now, parsed.ttl_minutes * 60, "RSS ttl")
-    await entries_to_articles(source, state, ctx, parsed.entries, result)
+    await entries_to_articles(source, state, ctx, web_links(parsed.entries, got.url), result)
     state.body_hash = body_hash
     return result
+
+
+def web_links(entries: tuple[Entry, ...], base: str) -> tuple[Entry, ...]:
+    """Entries whose links are absolute http(s) addresses, or empty.
+
+    Why: a feed may give a relative link ("/news/story"), which means the story on the
+    feed's own site; unresolved, it was refused as "not an http or https address" when
+    its page was fetched, and two feeds' "/story" shared one article id. A link that is
+    no web address (javascript:, file:, mailto:, an unparsable "http://[::1") is no
+    article's address: dropped, so the item is identified by its GUID or its text,
+    where an unparsable one once failed the whole feed with a ValueError.
+    """
+    kept = []
+    for entry in entries:
+        try:
+            link = urljoin(base, entry.link) if entry.link else ""
+            if urlsplit(link).scheme not in ("http", "https") or not urlsplit(link).hostname:
+                link = ""
+        except ValueError:
+            link = ""
+        kept.append(entry if link == entry.link else replace(entry, link=link))
+    return tuple(kept)
 
 
 def backfill_window(source: Source) -> timedelta:
