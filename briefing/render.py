@@ -60,7 +60,7 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jinja2
@@ -76,6 +76,7 @@ CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 PAGE_SIZES = {"a4": "A4", "letter": "letter", "a5": "A5", "legal": "legal"}
 LINK_SCHEMES = {"http", "https", "file", "mailto"}
 _SLUG_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_URL_BREAKS = re.compile("[\t\n\r]")
 
 
 class RefusedURL(BriefingError):
@@ -156,7 +157,7 @@ def safe_url(url: object) -> str:
     following one sends the reader's Windows credentials to that host, so a feed
     item's link must never become one.
     """
-    text = str(url or "").strip()
+    text = _invisible_encoded(_URL_BREAKS.sub("", str(url or "")).strip())
     try:
         parts = urlsplit(text)
     except ValueError:
@@ -166,6 +167,19 @@ def safe_url(url: object) -> str:
                              or parts.path.startswith("//") or "\\" in unquote(text)):
         return ""
     return text if scheme in LINK_SCHEMES else ""
+
+
+def _invisible_encoded(url: str) -> str:
+    """The URL with its spaces, controls and format characters percent-encoded.
+
+    Tab and line breaks are dropped first, as a browser drops them when it reads a link.
+    Why: the mail's text part prints the link on a line of its own, so a link holding
+    a line break wrote lines of its choosing into the mail, and a bidi override
+    (U+202E) would show the rest of the address reversed; encoded, a link is one line
+    that reads as what it opens.
+    """
+    return "".join(quote(ch, safe="") if unicodedata.category(ch)[0] in "CZ" else ch
+                   for ch in url)
 
 
 def web_url(url: object) -> str:

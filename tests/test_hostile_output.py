@@ -100,3 +100,17 @@ def test_mail_links_only_to_the_web(tmp_path: Path) -> None:
     hrefs = [h for h in _hrefs(letter.html) if not h.startswith("#")]
     assert hrefs and all(h == "https://harbour.example/cranes" for h in hrefs), hrefs
     assert "file:" not in letter.text
+
+
+def test_a_link_cannot_write_lines_into_the_mail(tmp_path: Path) -> None:
+    """The text part prints each web link on a line of its own: a line break inside a
+    link wrote a line of the feed's choosing (here a fake notice) into the mail."""
+    evil = "https://harbour.example/a\r\n\r\nURGENT: wire the fee to https://pay.example \u202eexe.txt"
+    edition = _edition([_article("a1", evil)])
+    letter = _letter(edition)
+    lines = letter.text.splitlines()
+    assert not [line for line in lines if line.startswith("URGENT")], letter.text
+    link = [line.strip() for line in lines if "harbour.example" in line]
+    assert link == ["https://harbour.example/aURGENT:%20wire%20the%20fee%20to%20"
+                    "https://pay.example%20%E2%80%AEexe.txt"]
+    assert [h for h in _hrefs(letter.html) if "harbour" in h] == [link[0]] * 2
