@@ -138,3 +138,20 @@ def test_relative_links_resolve_against_the_feed_and_non_web_links_are_dropped(s
     assert odd.status == "ok", odd.message
     assert {a.title: a.url for a in odd.articles} == {"Broken": "", "Script": "", "File": "",
                                                       "Fine": "https://x.org/fine"}
+
+
+def test_a_malformed_link_on_a_section_front_is_skipped(server: WebServer) -> None:
+    """One href="http://[::1" (in an anchor or the feed link) once failed the whole page source."""
+    links = "".join(f'<li><a href="/news/story-{i}">Story number {i} about the harbour works</a></li>'
+                    for i in range(5))
+    broken = '<li><a href="http://[::1/x">A broken link to somewhere else entirely</a></li>'
+    head = '<link rel="alternate" type="application/rss+xml" href="http://[::1">'
+    server.routes["/front/"] = Reply(body=f"<html><head><title>Front</title>{head}</head><body><ul>"
+                                     f"{links}{broken}</ul></body></html>".encode())
+    for i in range(5):
+        server.routes[f"/news/story-{i}"] = Reply(body=ARTICLE)
+    source = Source(name="Front", kind="page", location=server.url("/front/"),
+                    options={"allow_private": True, "deadline": 2})
+    got = run(source)["Front"]
+    assert got.status == "ok" and not got.problems, got.message
+    assert sorted(a.url for a in got.articles) == [server.url(f"/news/story-{i}") for i in range(5)]

@@ -61,9 +61,23 @@ def feed_links(tree: Any, base: str) -> list[str]:
     for link in tree.xpath("//link[@href]"):
         rel = (link.get("rel") or "").lower().split()
         kind = (link.get("type") or "").lower().split(";")[0].strip()
-        if "alternate" in rel and kind in FEED_TYPES:
-            found.append(urljoin(base, link.get("href").strip()))
+        if "alternate" in rel and kind in FEED_TYPES and (url := _join(base, link.get("href"))):
+            found.append(url)
     return list(dict.fromkeys(found))
+
+
+def _join(base: str, href: str) -> str:
+    """`href` made absolute against `base`, or "" when it cannot be read as an address.
+
+    Why: urlsplit raises ValueError on an href such as "http://[::1"; one such link on
+    a section front once failed the whole page source as an "unexpected error".
+    """
+    try:
+        url = urljoin(base, href.strip())
+        urlsplit(url).port  # noqa: B018 - raises ValueError on a malformed host or port
+    except ValueError:
+        return ""
+    return url
 
 
 def is_article(tree: Any) -> bool:
@@ -93,7 +107,7 @@ def article_links(tree: Any, base: str) -> list[str]:
     own = canonical_url(base)
     links = []
     for anchor in tree.xpath("//a[@href]"):
-        url = urljoin(base, anchor.get("href").strip())
+        url = _join(base, anchor.get("href"))
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or _site(url) != site or _SKIP_PATH.search(parts.path):
             continue
