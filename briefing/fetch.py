@@ -228,8 +228,17 @@ class Fetcher:
 
 
 def check_url(url: str) -> Any:
-    """Only http(s) with a host name; anything else (file:, ftp:, data:) is refused."""
-    parts = urlsplit(url)
+    """Only http(s) with a host name; anything else (file:, ftp:, data:) is refused.
+
+    A malformed address ("http://[::1", port 99999), in a schedule or a redirect, is a
+    FetchError too: urlsplit raised ValueError, and socket.connect OverflowError, each
+    reported as an "unexpected error" of the source.
+    """
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a malformed or out-of-range port
+    except ValueError as exc:
+        raise FetchError(f"{url!r} is not a valid address ({exc})") from None
     if parts.scheme not in ("http", "https"):
         raise FetchError(f"{url!r} is not an http or https address; refused", kind="blocked")
     if not parts.hostname:

@@ -155,3 +155,15 @@ def test_a_malformed_link_on_a_section_front_is_skipped(server: WebServer) -> No
     got = run(source)["Front"]
     assert got.status == "ok" and not got.problems, got.message
     assert sorted(a.url for a in got.articles) == [server.url(f"/news/story-{i}") for i in range(5)]
+
+
+def test_a_malformed_address_is_a_clear_fetch_error(server: WebServer) -> None:
+    """A redirect to port 99999 failed as "unexpected error: ExceptionGroup" (OverflowError
+    in connect); a schedule address "http://[::1" as "unexpected error: ValueError"."""
+    server.routes["/to-bad-port"] = Reply(302, headers={"Location": "http://127.0.0.1:99999/x"})
+    bad = Source(name="Bad", kind="feed", location="http://[::1", options={"deadline": 2})
+    got = run(feed(server, "/to-bad-port"), bad)
+    assert got["/to-bad-port"].message.startswith(
+        "/to-bad-port: 'http://127.0.0.1:99999/x' is not a valid address (Port out of range")
+    assert got["Bad"].message.startswith("Bad: 'http://[::1' is not a valid address (Invalid IPv6 URL)")
+    assert all(c.status == "failed" and "unexpected" not in c.message for c in got.values())
