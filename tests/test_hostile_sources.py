@@ -167,3 +167,22 @@ def test_a_malformed_address_is_a_clear_fetch_error(server: WebServer) -> None:
         "/to-bad-port: 'http://127.0.0.1:99999/x' is not a valid address (Port out of range")
     assert got["Bad"].message.startswith("Bad: 'http://[::1' is not a valid address (Invalid IPv6 URL)")
     assert all(c.status == "failed" and "unexpected" not in c.message for c in got.values())
+
+
+def test_a_link_out_of_the_folder_and_a_huge_file_are_not_read(tmp_path: Path) -> None:
+    """A symlink "leak.txt" -> a file outside the folder was published like a clipping;
+    a 200 MB file was read whole into memory. Each is now a problem naming the file."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (tmp_path / "secret.txt").write_text(BODY.replace("bridge", "secret tunnel"), encoding="utf-8")
+    (inbox / "leak.txt").symlink_to(tmp_path / "secret.txt")
+    (inbox / "good.txt").write_text(BODY, encoding="utf-8")
+    (inbox / "alias.txt").symlink_to(inbox / "good.txt")  # a link inside the folder is fine
+    with (inbox / "huge.txt").open("wb") as handle:
+        handle.truncate(200 * 1024 * 1024)  # sparse: costs no disk
+    got = run(_folder(tmp_path))["Inbox"]
+    assert sorted(a.url.rsplit("/", 1)[1] for a in got.articles) == ["good.txt", "good.txt"]
+    assert not any("secret" in a.text for a in got.articles)
+    assert sorted(p.message for p in got.problems) == [
+        "huge.txt: is larger than 10 MB, too large for a clipping; not read",
+        "leak.txt: is a link to a file outside the folder; not read"]

@@ -28,6 +28,7 @@ from briefing.outlet import outlet_from_text
 
 log = logging.getLogger(__name__)
 
+MAX_FILE_BYTES = 10 * 1024 * 1024  # like a web answer's default max_bytes; no clipping is larger
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
 HTML_SUFFIXES = frozenset({".html", ".htm"})
 _ENCODINGS = ("utf-8", "utf-8-sig", "cp1252")
@@ -49,9 +50,11 @@ def collect_folder(source: Source, workspace: Path, now: datetime) -> tuple[list
         return [], [Problem(stage="collect", source=source.name, message=f"{folder}: {what}")]
     articles: list[Article] = []
     problems: list[Problem] = []
+    inside = folder.resolve()
     for path in _clippings(folder):
         name = path.relative_to(folder).as_posix()
         try:
+            _check_file(path, inside)
             articles.append(_read_article(path, name, source, now))
         except _Skip as why:
             problems.append(Problem(stage="collect", source=source.name, message=f"{_shown(name)}: {why}"))
@@ -74,6 +77,24 @@ def _clippings(folder: Path) -> list[Path]:
         if path.suffix.lower() in TEXT_SUFFIXES | HTML_SUFFIXES:
             found.append(path)
     return sorted(found, key=lambda p: p.relative_to(folder).as_posix())
+
+
+def _check_file(path: Path, inside: Path) -> None:
+    """Refuse a link that leads out of the folder and a file too large to be a clipping.
+
+    Why: whatever is in the folder ends up in a published edition, so a link named
+    "notes.txt" pointing at a file elsewhere (a shared inbox, a careless `ln -s`) must
+    not publish that file; and a 200 MB file was read whole into memory and then
+    cleaned line by line, holding up the edition for minutes.
+    """
+    try:
+        target, size = path.resolve(), path.stat().st_size
+    except (OSError, RuntimeError) as error:  # RuntimeError: a symlink loop on older Pythons
+        raise _Skip(f"cannot be read ({getattr(error, 'strerror', None) or error})") from error
+    if not target.is_relative_to(inside):
+        raise _Skip("is a link to a file outside the folder; not read")
+    if size > MAX_FILE_BYTES:
+        raise _Skip(f"is larger than {MAX_FILE_BYTES // 1048576} MB, too large for a clipping; not read")
 
 
 def _decode(data: bytes) -> str:
