@@ -186,3 +186,23 @@ def test_a_link_out_of_the_folder_and_a_huge_file_are_not_read(tmp_path: Path) -
     assert sorted(p.message for p in got.problems) == [
         "huge.txt: is larger than 10 MB, too large for a clipping; not read",
         "leak.txt: is a link to a file outside the folder; not read"]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-32", "cp037"])
+def test_entities_are_refused_in_any_encoding(server: WebServer, encoding: str) -> None:
+    """The "<!ENTITY" check looked at bytes only, so in UTF-16, UTF-32 or EBCDIC
+    feedparser expanded the entities (and a billion-laughs document cost a second of CPU)."""
+    doc = (f'<?xml version="1.0" encoding="{encoding}"?><!DOCTYPE rss [<!ENTITY x "EXPANDED">]>'
+           '<rss version="2.0"><channel><title>T</title><item><title>t&x;</title><guid>1</guid>'
+           "<description>d</description></item></channel></rss>")
+    server.routes["/ent.xml"] = Reply(body=doc.encode(encoding), headers={"Content-Type": "application/xml"})
+    got = run(feed(server, "/ent.xml"))["/ent.xml"]
+    assert got.status == "failed" and not got.articles
+    assert "declares XML entities" in got.message
+
+
+def test_a_utf16_feed_without_entities_still_reads(server: WebServer) -> None:
+    doc = rss(item("u1", "https://x.org/u", "Caf\u00e9 na\u00efve")).decode().replace('"utf-8"', '"utf-16"')
+    server.routes["/u16.xml"] = Reply(body=doc.encode("utf-16"), headers={"Content-Type": "application/xml"})
+    got = run(feed(server, "/u16.xml"))["/u16.xml"]
+    assert got.status == "ok" and [a.title for a in got.articles] == ["Caf\u00e9 na\u00efve"]
