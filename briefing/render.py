@@ -26,7 +26,7 @@ Template variables of ``edition.html`` (the README copies this list):
 ``incidents``    list of dicts, in ranked order, one per incident:
                  ``incident`` (the `Incident`), ``number`` (1-based), ``anchor``
                  (HTML id), ``status`` (``new`` | ``updated``), ``sentences`` (list of
-                 ``{"text", "marks": [{"tag", "href", "title"}]}``: the summary with its
+                 ``{"text", "marks": [{"tag", "href", "title", "long"}]}``: the summary with its
                  attribution marks), ``articles`` (list of ``{"article", "href"}``,
                  oldest first), ``timeline`` (list of ``{"day", "articles"}`` when the
                  incident spans several days, else empty), ``outlets`` (sorted names).
@@ -75,6 +75,7 @@ BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 PAGE_SIZES = {"a4": "A4", "letter": "letter", "a5": "A5", "legal": "legal"}
 LINK_SCHEMES = {"http", "https", "file", "mailto"}
+MARK_CHARS = 40  # an outlet name longer than this may wrap inside its mark
 _SLUG_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _URL_BREAKS = re.compile("[\t\n\r]")
 
@@ -311,8 +312,11 @@ def _incident_view(incident: Incident, number: int, tz: str,
     }
 
 
-def _mark(article: Article, link: Callable[[object], str]) -> dict[str, str]:
-    return {"tag": article.source, "href": link(article.url), "title": article.title}
+def _mark(article: Article, link: Callable[[object], str]) -> dict[str, Any]:
+    """An attribution mark; `long` when the outlet name is too long to keep unbroken
+    (the template then lets it wrap: kept on one line, it ran off the PDF's page)."""
+    return {"tag": article.source, "href": link(article.url), "title": article.title,
+            "long": len(article.source) > MARK_CHARS}
 
 
 def _published_key(article: Article) -> datetime:

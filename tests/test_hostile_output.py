@@ -7,9 +7,12 @@ page. Each test names the place it guards.
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
+
+from pypdf import PdfReader
 
 from briefing import mail, render
 from briefing.archive import rebuild_indexes, write_edition
@@ -114,3 +117,53 @@ def test_a_link_cannot_write_lines_into_the_mail(tmp_path: Path) -> None:
     assert link == ["https://harbour.example/aURGENT:%20wire%20the%20fee%20to%20"
                     "https://pay.example%20%E2%80%AEexe.txt"]
     assert [h for h in _hrefs(letter.html) if "harbour" in h] == [link[0]] * 2
+
+
+# --- the PDF page ------------------------------------------------------------------
+
+
+def _overflowing_runs(pdf: bytes, token: str) -> list[str]:
+    """Text runs holding `token` that end past the page's right edge (and are clipped).
+
+    A run's width is estimated low, at 0.8 em a character: the token is made of "W",
+    about 1 em wide in every font the PDF uses, so a run reported here does overflow.
+    """
+    found = []
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        width = float(page.mediabox.width)
+
+        def visit(text: str, cm: list[float], tm: list[float], font: object, size: float,
+                  width: float = width) -> None:
+            if token in text:
+                x, em = tm[4] * cm[0] + cm[4], size * tm[0] * cm[0]
+                if x + len(text.strip()) * 0.8 * em > width:
+                    found.append(f"{len(text)} chars at x={x:.0f}")
+
+        page.extract_text(visitor_text=visit)
+    return found
+
+
+def test_long_outlet_names_and_error_messages_stay_on_the_pdf_page() -> None:
+    """An outlet name longer than a line (a mark is kept on one line) and a long word in
+    a source's error message (a table cell) ran off the page, where the PDF clips them."""
+    name = "W" * 300
+    edition = _edition(
+        [_article("a1", "https://harbour.example/1", source=name),
+         _article("a2", "https://harbour.example/2", source="Coast " + "W" * 120 + " Daily")],
+        sentences=[("Cranes stood still.", "a1"), ("Workers left.", "a2")],
+        sources=(SourceHealth(name="Coast Daily", status="failed",
+                              message="HTTP 404 at https://coast.example/" + "W" * 200),))
+    html = render.render_html(edition, render.make_environment())
+    assert html.count('class="mark-long"') == 2 and "Cranes stood still." in html
+    pdf = render.render_pdf(html, title="x")
+    assert _overflowing_runs(pdf, "WWWWWWWWWW") == []
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert text.count("W") >= 300 + 120 + 200 + 300  # every W is still there (marks, list, table)
+
+
+def test_short_outlet_names_keep_their_mark_whole() -> None:
+    """A usual outlet name stays one unbreakable mark (no-break spaces, no wrap class)."""
+    edition = _edition([_article("a1", "https://harbour.example/1", source="South China Morning Post")])
+    html = render.render_html(edition, render.make_environment())
+    assert "South\u00a0China\u00a0Morning\u00a0Post</a></sup>" in html
+    assert "mark-long" not in html.split("<body", 1)[1]
