@@ -206,3 +206,18 @@ def test_a_utf16_feed_without_entities_still_reads(server: WebServer) -> None:
     server.routes["/u16.xml"] = Reply(body=doc.encode("utf-16"), headers={"Content-Type": "application/xml"})
     got = run(feed(server, "/u16.xml"))["/u16.xml"]
     assert got.status == "ok" and [a.title for a in got.articles] == ["Caf\u00e9 na\u00efve"]
+
+
+def test_a_title_of_100000_characters_is_cut_to_a_headline(server: WebServer) -> None:
+    """A feed item's or a page's <title> was kept whole (100,000 characters) as the headline."""
+    server.routes["/long.xml"] = Reply(body=rss(item("l1", "https://x.org/l", "word " * 20000),
+                                                item("l2", "https://x.org/m", "x" * 100000)), headers=XML)
+    page = ARTICLE.replace(b"<title>Relative story</title>", b"<title>" + b"Headline " * 11000 + b"</title>")
+    server.routes["/page.html"] = Reply(body=page, headers={"Content-Type": "text/html"})
+    single = Source(name="Page", kind="page", location=server.url("/page.html"),
+                    options={"allow_private": True, "deadline": 2})
+    got = run(feed(server, "/long.xml"), single)
+    titles = [a.title for a in got["/long.xml"].articles] + [a.title for a in got["Page"].articles]
+    assert len(titles) == 3
+    assert all(len(t) <= 300 and t.endswith("…") for t in titles), [len(t) for t in titles]
+    assert titles[0].startswith("word word") and titles[2].startswith("Headline Headline")

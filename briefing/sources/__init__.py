@@ -100,14 +100,30 @@ def collect_all(sources: Sequence[Source], workspace: Path, now: datetime,
     return results
 
 
+TITLE_CHARS = 300  # far beyond any real headline; a longer "title" is a page's text or an attack
+
+
 def _printable(article: Article) -> Article:
     """The article with no control characters in what a reader sees (`clean.printable`),
-    whatever source kind it came from; the title on one line."""
-    title, text = " ".join(printable(article.title).split()), printable(article.text)
+    whatever source kind it came from; the title on one line, at most TITLE_CHARS long.
+
+    Why the length cap: a feed item or a page's <title> of 100,000 characters was kept
+    whole and became the incident's headline in the edition, the PDF and the index.
+    """
+    title, text = _short(" ".join(printable(article.title).split())), printable(article.text)
     author, source = printable(article.author), printable(article.source)
     if (title, text, author, source) == (article.title, article.text, article.author, article.source):
         return article
     return replace(article, title=title, text=text, author=author, source=source)
+
+
+def _short(title: str) -> str:
+    """`title` cut to TITLE_CHARS at a word boundary when there is one near the end, with "…"."""
+    if len(title) <= TITLE_CHARS:
+        return title
+    cut = title[:TITLE_CHARS - 1]
+    space = cut.rfind(" ", TITLE_CHARS // 2)
+    return (cut[:space] if space > 0 else cut).rstrip(" ,;:.-") + "…"
 
 
 async def _collect_many(sources: list[Source], workspace: Path, now: datetime,
