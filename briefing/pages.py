@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 
 from briefing.clean import printable
-from briefing.render import CSP, incident_file, render_template, safe_url
+from briefing.render import CSP, bidi_closed, incident_file, render_template, safe_url
 
 if TYPE_CHECKING:
     from briefing.archive import ArchivedEdition
@@ -38,6 +38,12 @@ def parse_time(value: object) -> datetime | None:
 # --- pages built from the archived JSON ---------------------------------------------
 
 
+def _text(value: object) -> str:
+    """Archived article text as a page shows it: with its bidi controls closed
+    (`briefing.render.bidi_closed`), so no title or sentence reorders its neighbours."""
+    return bidi_closed(str(value))
+
+
 def _edition_view(entry: ArchivedEdition) -> dict[str, Any]:
     """What the index, feed and incident pages need to know about one edition."""
     data = entry.data or {}
@@ -53,23 +59,23 @@ def _edition_view(entry: ArchivedEdition) -> dict[str, Any]:
         "date": entry.day,
         "number": entry.number,
         "label": label,
-        "title": str(data.get("title", "")),
+        "title": _text(data.get("title", "")),
         "timezone": str(data.get("timezone", "UTC")),
         "window_end": parse_time((data.get("window") or {}).get("end")),
         "incidents": [
             {
                 "id": str(i.get("id", "")),
-                "title": str(i.get("title", "")),
+                "title": _text(i.get("title", "")),
                 "status": str(i.get("status", "new")),
                 "href": f"incidents/{incident_file(str(i.get('id', '')))}",
-                "summary": " ".join(str(s.get("text", "")) for s in i.get("summary", [])),
+                "summary": " ".join(_text(s.get("text", "")) for s in i.get("summary", [])),
                 "articles": len(i.get("articles", [])),
             }
             for i in incidents
         ],
         "incident_count": len(incidents),
         "article_count": sum(len(i.get("articles", [])) for i in incidents),
-        "failed_sources": [str(s.get("name", "")) for s in data.get("sources", [])
+        "failed_sources": [_text(s.get("name", "")) for s in data.get("sources", [])
                            if isinstance(s, dict) and s.get("status", "ok") != "ok"],
     }
 
@@ -146,7 +152,7 @@ def incident_pages(env: jinja2.Environment, schedule: str, title: str,
             "archive_root": "../",
             "incident": {
                 "id": incident_id,
-                "title": str(latest.get("title", "")),
+                "title": _text(latest.get("title", "")),
                 "first_seen": parse_time(items[0][1].get("first_seen")),
                 "updated": parse_time(latest.get("updated")),
                 "editions": len(items),
@@ -164,20 +170,20 @@ def _appearance(entry: ArchivedEdition, inc: dict[str, Any]) -> dict[str, Any]:
     return {
         "edition": view,
         "href": f"../{view['href']}#{anchor}",
-        "title": str(inc.get("title", "")),
+        "title": _text(inc.get("title", "")),
         "status": str(inc.get("status", "new")),
         "summary": [
             {
-                "text": str(s.get("text", "")),
-                "source": str(articles.get(str(s.get("article_id")), {}).get("source", "")),
+                "text": _text(s.get("text", "")),
+                "source": _text(articles.get(str(s.get("article_id")), {}).get("source", "")),
                 "href": safe_url(articles.get(str(s.get("article_id")), {}).get("url", "")),
             }
             for s in inc.get("summary", [])
         ],
         "articles": [
             {
-                "source": str(a.get("source", "")),
-                "title": str(a.get("title", "")),
+                "source": _text(a.get("source", "")),
+                "title": _text(a.get("title", "")),
                 "href": safe_url(a.get("url", "")),
                 "published": parse_time(a.get("published")),
             }

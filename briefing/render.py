@@ -57,6 +57,7 @@ import subprocess
 import traceback
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -78,6 +79,7 @@ LINK_SCHEMES = {"http", "https", "file", "mailto"}
 MARK_CHARS = 40  # an outlet name longer than this may wrap inside its mark
 _SLUG_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _URL_BREAKS = re.compile("[\t\n\r]")
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
 class RefusedURL(BriefingError):
@@ -193,6 +195,59 @@ def web_url(url: object) -> str:
     return text if urlsplit(text).scheme.lower() in ("http", "https") else ""
 
 
+def bidi_closed(text: str) -> str:
+    """`text` with every bidi embedding, override and isolate it opens closed at its end,
+    and, when it holds any such control, isolated (FSI ... PDI) from what follows.
+
+    Why: an unclosed U+202E (right-to-left override) in one outlet's sentence reversed
+    everything after it in the paragraph -- the next sentences and their attribution
+    marks -- so a browser showed one outlet's words credited to another. Closing what
+    a text opens keeps each text's direction to itself; closers without an opener are
+    dropped, so no text can close what another opened; the isolate stops even a closed
+    override from pulling a neighbouring number (the time after a title) into its run.
+    Text without bidi controls, right-to-left or not, is returned as it is.
+    """
+    if not _BIDI_CONTROLS.search(text):
+        return text
+    closers: list[str] = []
+    kept = []
+    for ch in text:
+        if ch in "\u202a\u202b\u202d\u202e":  # LRE RLE LRO RLO, closed by PDF
+            closers.append("\u202c")
+        elif ch in "\u2066\u2067\u2068":  # LRI RLI FSI, closed by PDI
+            closers.append("\u2069")
+        elif ch == "\u202c":
+            if not closers or closers[-1] != ch:
+                continue
+            closers.pop()
+        elif ch == "\u2069":
+            if ch not in closers:
+                continue
+            while closers.pop() != ch:  # a PDI also closes the embeddings inside its isolate
+                pass
+        kept.append(ch)
+    return "\u2068" + "".join(kept) + "".join(reversed(closers)) + "\u2069"
+
+
+def _bidi_closed_edition(edition: Edition) -> Edition:
+    """The edition with `bidi_closed` applied to every text a page shows."""
+    def article(a: Article) -> Article:
+        return replace(a, title=bidi_closed(a.title), source=bidi_closed(a.source))
+
+    def incident(i: Incident) -> Incident:
+        return replace(i, title=bidi_closed(i.title),
+                       articles=tuple(article(a) for a in i.articles),
+                       summary=tuple(replace(s, text=bidi_closed(s.text)) for s in i.summary))
+
+    return replace(
+        edition, title=bidi_closed(edition.title),
+        incidents=tuple(incident(i) for i in edition.incidents),
+        sources=tuple(replace(s, name=bidi_closed(s.name), message=bidi_closed(s.message))
+                      for s in edition.sources),
+        problems=tuple(replace(p, source=bidi_closed(p.source), message=bidi_closed(p.message))
+                       for p in edition.problems))
+
+
 def isotime(value: datetime | None) -> str:
     """ISO 8601 text of an aware datetime (``""`` for None), for ``<time datetime>``."""
     return value.isoformat() if value is not None else ""
@@ -249,12 +304,14 @@ def edition_context(
     """The variables ``edition.html`` sees (documented in the module docstring).
 
     With `web_links` (the mail), article links are ``http``/``https`` only (`web_url`).
+    Every text from the articles passes through `bidi_closed`.
     """
     size = PAGE_SIZES.get(page_size.strip().lower())
     if size is None:
         raise ConfigError(
             f"unknown page size {page_size!r}", "use one of: A4, Letter, A5, Legal"
         )
+    edition = _bidi_closed_edition(edition)
     sources = sorted(edition.sources, key=lambda s: (s.status == "ok", s.name.lower()))
     return {
         "edition": edition,

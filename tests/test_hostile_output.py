@@ -167,3 +167,76 @@ def test_short_outlet_names_keep_their_mark_whole() -> None:
     html = render.render_html(edition, render.make_environment())
     assert "South\u00a0China\u00a0Morning\u00a0Post</a></sup>" in html
     assert "mark-long" not in html.split("<body", 1)[1]
+
+
+# --- text that reorders its neighbours ---------------------------------------------
+
+RLO, PDF, RLI, FSI, PDI = "\u202e", "\u202c", "\u2067", "\u2068", "\u2069"
+
+
+def _unbalanced(text: str) -> bool:
+    """True when `text` opens a bidi embedding or isolate it does not close, or closes
+    one it did not open (which would close whatever the text before it opened)."""
+    stack: list[str] = []
+    for ch in text:
+        if ch in "\u202a\u202b\u202d\u202e\u2066\u2067\u2068":
+            stack.append(ch)
+        elif ch in (PDF, PDI):
+            if not stack:
+                return True
+            stack.pop()
+    return bool(stack)
+
+
+class _TextNodes(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.nodes: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.nodes.append(data)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.nodes += [v for _, v in attrs if v]
+
+
+def _unbalanced_nodes(html: str) -> list[str]:
+    parser = _TextNodes()
+    parser.feed(html)
+    return [node for node in parser.nodes if _unbalanced(node)]
+
+
+def test_a_bidi_override_cannot_reorder_other_outlets_text(tmp_path: Path) -> None:
+    """An unclosed U+202E in one outlet's sentence reversed the rest of the summary
+    paragraph in a browser: the next outlet's sentence and the marks, so one outlet's
+    words showed credited to another. Every text now closes what it opens, and a stray
+    closer cannot close what another text opened; such a text is isolated (FSI ... PDI),
+    so it cannot pull a neighbouring number (the time after a title) into its run."""
+    edition = _edition(
+        [_article("a1", "https://alpha.example/1", source=f"Alpha {RLO}News",
+                  title=f"Port strike {RLI}ends"),
+         _article("a2", "https://beta.example/2", source=f"Beta{PDF} Wire", title=f"Cranes{PDI} idle",
+                  hours=30)],
+        title=f"Port strike {RLO}ends today",
+        sentences=[(f"First sentence from alpha {RLO}here.", "a1"),
+                   (f"Second sentence from beta{PDF}.", "a2")])
+    pages = _archive(tmp_path, edition)
+    letter = _letter(edition)
+    outputs = {**pages, "mail.html": letter.html}
+    for name, html in outputs.items():
+        assert _unbalanced_nodes(html) == [], name
+    assert [line for line in letter.text.splitlines() if _unbalanced(line)] == []
+    feed = (tmp_path / "news" / "feed.xml").read_text(encoding="utf-8")
+    assert [line for line in feed.splitlines() if _unbalanced(line)] == []
+    edition_html = pages["2026/01/29/index.html"]
+    assert f"{FSI}First sentence from alpha {RLO}here.{PDF}{PDI}<sup" in edition_html
+    assert f"{FSI}Alpha\u00a0{RLO}News{PDF}{PDI}</a>" in edition_html  # kept in its own mark
+    assert f"{FSI}Second sentence from beta.{PDI}" in edition_html  # the stray closer is gone
+
+
+def test_right_to_left_text_keeps_its_characters() -> None:
+    """Balanced controls are kept (only isolated); text without controls is untouched."""
+    hebrew = "\u202bשביתה בנמל\u202c and \u2067עברית\u2069"
+    assert render.bidi_closed(hebrew) == f"{FSI}{hebrew}{PDI}"
+    assert render.bidi_closed("שביתה בנמל 28") == "שביתה בנמל 28"
+    assert render.bidi_closed(f"a{RLI}b{RLO}c{PDI}d{RLO}") == f"{FSI}a{RLI}b{RLO}c{PDI}d{RLO}{PDF}{PDI}"
