@@ -221,3 +221,15 @@ def test_a_title_of_100000_characters_is_cut_to_a_headline(server: WebServer) ->
     assert len(titles) == 3
     assert all(len(t) <= 300 and t.endswith("…") for t in titles), [len(t) for t in titles]
     assert titles[0].startswith("word word") and titles[2].startswith("Headline Headline")
+
+
+def test_an_item_without_title_is_titled_from_its_text(server: WebServer) -> None:
+    """RSS lets an item have only a description; its article had an empty title, and a
+    one-article incident an empty headline."""
+    server.routes["/untitled.xml"] = Reply(body=rss(
+        "<item><guid>n1</guid><description>The harbour reopened on Monday after two weeks of repairs. "
+        "Ferries run again.</description></item>",
+        "<item><guid>n2</guid><title></title><link>https://x.org/n2</link></item>"), headers=XML)
+    got = run(feed(server, "/untitled.xml"))["/untitled.xml"]
+    assert got.status == "ok", got.message
+    assert [a.title for a in got.articles] == ["The harbour reopened on Monday after two weeks of repairs"]

@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
-from briefing.clean import clean_text, parse_date
+from briefing.clean import clean_text, parse_date, title_from_sentence
 from briefing.errors import SourceError
 from briefing.extract import article_id, canonical_url, fingerprint
 from briefing.fetch import FetchError, FetchOptions
@@ -356,13 +356,16 @@ def _wants_page(source: Source, entry: Entry) -> bool:
 def feed_articles(source: Source, items: list[tuple[str, Entry]], now: datetime) -> list[Article]:
     """Each new or changed item as an Article from its feed text (cleaned, fingerprinted,
     canonical link, id). CPU work, about 1 ms an item, so it runs in the parse pool, in
-    one round trip per feed; a teaser's article page replaces the text afterwards."""
+    one round trip per feed; a teaser's article page replaces the text afterwards.
+    An item without a title (RSS allows one) is titled from its first sentence, as a
+    clipping is: an empty title became an incident with an empty headline."""
     articles = []
     for key, entry in items:
         text = clean_text(entry.text, entry.title) if entry.text else ""
         articles.append(Article(
             id=key_to_id(key, source, entry), url=canonical_url(entry.link) if entry.link else "",
-            source=source.name, title=entry.title, text=text, published=entry.published, collected=now,
+            source=source.name, title=entry.title or title_from_sentence(text), text=text,
+            published=entry.published, collected=now,
             language=text_language(entry.title, text), fingerprint=fingerprint(text), author=entry.author))
     return articles
 
