@@ -357,6 +357,9 @@ _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BO
          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
 
+_WIDE = re.compile(r"(?i)(utf|ucs)-?(16|32|2|4)")
+
+
 def charset_candidates(body: bytes, content_type: str = "") -> list[str]:
     """Declared encodings in the order we trust them: BOM, header, XML prolog, meta."""
     found: list[str] = []
@@ -382,10 +385,19 @@ def decode_text(body: bytes, content_type: str = "") -> str:
     declares (a wrong declaration is common; such bytes are almost never anything
     else). Otherwise the first declared charset that decodes cleanly wins, then
     windows-1252, which decodes any byte.
+
+    UTF-16 and UTF-32 are believed from a BOM, or from a declaration when the bytes
+    have the NULs that such text of Latin markup must have: a page saying
+    `<meta charset="utf-16">` in plain ASCII (which the HTML standard reads as UTF-8)
+    was decoded as UTF-16 into a page of CJK characters.
     """
-    candidates = charset_candidates(body, content_type)
-    if candidates and candidates[0] in ("utf-16", "utf-32"):
-        return body.decode(candidates[0], errors="replace")
+    for bom, name in _BOMS:
+        if body.startswith(bom):
+            if name != "utf-8":
+                return body.decode(name, errors="replace")
+            break
+    wide = b"\x00" in body[:512]
+    candidates = [c for c in charset_candidates(body, content_type) if wide or not _WIDE.match(c)]
     try:
         text = body.decode("utf-8-sig")
         if not text.isascii() or not candidates:

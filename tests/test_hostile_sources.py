@@ -233,3 +233,19 @@ def test_an_item_without_title_is_titled_from_its_text(server: WebServer) -> Non
     got = run(feed(server, "/untitled.xml"))["/untitled.xml"]
     assert got.status == "ok", got.message
     assert [a.title for a in got.articles] == ["The harbour reopened on Monday after two weeks of repairs"]
+
+
+def test_a_page_wrongly_declaring_utf16_is_read_as_the_bytes_it_is(server: WebServer) -> None:
+    """`<meta charset="utf-16">` (or the header) on an ASCII/UTF-8 page made the whole page
+    decode as UTF-16: CJK noise instead of the article."""
+    meta = ARTICLE.replace(b"<head>", b'<head><meta charset="utf-16">')
+    server.routes["/meta16.html"] = Reply(body=meta, headers={"Content-Type": "text/html"})
+    server.routes["/head16.html"] = Reply(body=ARTICLE, headers={"Content-Type": "text/html; charset=utf-16"})
+    options: dict[str, object] = {"allow_private": True, "deadline": 2}
+    pages = [Source(name=p, kind="page", location=server.url(p), options=options)
+             for p in ("/meta16.html", "/head16.html")]
+    got = run(*pages)
+    for name in ("/meta16.html", "/head16.html"):
+        assert got[name].status == "ok", got[name].message
+        assert [a.title for a in got[name].articles] == ["Relative story"]
+        assert "harbour" in got[name].articles[0].text
