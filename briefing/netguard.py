@@ -31,7 +31,9 @@ Resolver = Callable[[str, int], Awaitable[list[str]]]
 """(host, port) -> addresses; tests substitute one so that made-up names reach a local server."""
 
 _METADATA = {ipaddress.ip_address(a) for a in ("169.254.169.254", "100.100.100.200", "fd00:ec2::254")}
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _RULES = (("is_loopback", "a loopback"), ("is_link_local", "a link-local"), ("is_multicast", "a multicast"),
+          ("is_site_local", "a site-local"),
           ("is_private", "a private"), ("is_unspecified", "an unspecified"), ("is_reserved", "a reserved"))
 
 
@@ -40,13 +42,27 @@ class AddressRefused(Exception):
 
 
 def address_problem(ip: IPAddress) -> str | None:
-    """Why an address is off limits, or None for an ordinary public address."""
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
+    """Why an address is off limits, or None for an ordinary public address.
+
+    An IPv6 address that carries an IPv4 one is judged by it. IPv4-mapped and NAT64
+    (64:ff9b::a.b.c.d) addresses lead to that IPv4 address and are judged by it alone:
+    64:ff9b::a9fe:a9fe is the metadata service (it was merely "reserved", so
+    allow_private let it through) and 64:ff9b::808:808 a public host that a DNS64
+    network gives every IPv4-only site (it was refused). 6to4 (2002:a9fe:a9fe::) and
+    IPv4-compatible (::a9fe:a9fe) addresses are refused for what they carry, too.
+    """
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped or ip in _NAT64:
+            ip = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        else:
+            compatible = int(ip) >> 32 == 0 and int(ip) > 0xFFFF
+            carried = ip.sixtofour or (ipaddress.IPv4Address(int(ip)) if compatible else None)
+            if carried is not None and (why := address_problem(carried)):
+                return why
     if ip in _METADATA:
         return "a cloud metadata address"
     for attr, label in _RULES:
-        if getattr(ip, attr):
+        if getattr(ip, attr, False):  # is_site_local: IPv6 only
             return f"{label} address"
     return None if ip.is_global else "a non-public address"
 

@@ -249,3 +249,38 @@ def test_a_page_wrongly_declaring_utf16_is_read_as_the_bytes_it_is(server: WebSe
         assert got[name].status == "ok", got[name].message
         assert [a.title for a in got[name].articles] == ["Relative story"]
         assert "harbour" in got[name].articles[0].text
+
+
+def test_ipv6_addresses_carrying_ipv4_are_judged_by_what_they_carry(server: WebServer) -> None:
+    """64:ff9b::a9fe:a9fe (NAT64 to the metadata service) was only "reserved", so a source
+    with allow_private reached it; 2002:7f00:1:: (6to4 loopback) and fec0::1 (site-local)
+    passed as public; 64:ff9b::808:808 (a public host on a DNS64 network) was refused."""
+    import asyncio
+    import ipaddress
+
+    from briefing.fetch import Fetcher, FetchError, FetchOptions
+    from briefing.netguard import address_problem
+
+    def problem(address: str) -> str | None:
+        return address_problem(ipaddress.ip_address(address))
+
+    assert problem("64:ff9b::a9fe:a9fe") == problem("2002:a9fe:a9fe::") == "a cloud metadata address"
+    loopback = [problem(a) for a in ("64:ff9b::7f00:1", "2002:7f00:1::", "::127.0.0.1")]
+    assert loopback == ["a loopback address"] * 3
+    assert problem("64:ff9b::a00:1") == "a private address"
+    assert problem("fec0::1") == "a site-local address"
+    assert problem("64:ff9b::808:808") is None and problem("2002:808:808::1") is None
+
+    async def nat64(host: str, port: int) -> list[str]:
+        return ["64:ff9b::a9fe:a9fe"]
+
+    async def get() -> FetchError:
+        async with Fetcher(host_delay=0.0, resolve=nat64) as fetcher:
+            with pytest.raises(FetchError) as caught:
+                await fetcher.get(f"http://meta.test:{server.ports['127.0.0.1']}/x",
+                                  FetchOptions(allow_private=True, deadline=2))
+        return caught.value
+
+    error = asyncio.run(get())
+    assert error.kind == "blocked" and "a cloud metadata address" in str(error)
+    assert not server.requests
