@@ -62,6 +62,9 @@ def parse_date(value: str | None) -> datetime | None:
     """An aware UTC datetime from a date string, or None when it lacks a full date.
 
     A time without a zone is taken as UTC: a clipping does not say where it was saved.
+    The conversion to UTC is inside the guard too: an offset of a day or more ("+99:00")
+    raised ValueError there, and year 1 or 9999 OverflowError, which failed a whole
+    folder or feed over one article's date.
     """
     if not value or not _YEAR.search(value):
         return None
@@ -75,11 +78,9 @@ def parse_date(value: str | None) -> datetime | None:
             parsed = dateparser.parse(
                 value.strip(), fuzzy=True, default=datetime(2000, 1, 1), tzinfos=_ZONES
             )
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
     except (ValueError, OverflowError):
         return None
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
 
 
 # ---------------------------------------------------------------------------- line shapes

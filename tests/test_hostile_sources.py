@@ -284,3 +284,24 @@ def test_ipv6_addresses_carrying_ipv4_are_judged_by_what_they_carry(server: WebS
     error = asyncio.run(get())
     assert error.kind == "blocked" and "a cloud metadata address" in str(error)
     assert not server.requests
+
+
+def test_a_zone_offset_of_a_day_or_more_loses_only_that_date(server: WebServer, tmp_path: Path) -> None:
+    """parse_date raised ValueError on "+99:00" when converting to UTC: a clipping with such
+    a date failed the whole folder, a JSON Feed item the whole feed."""
+    import json
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "odd.txt").write_text(BODY + "\nPublished: 10 Mar 2026 10:00 +99:00\n", encoding="utf-8")
+    (inbox / "good.txt").write_text(BODY, encoding="utf-8")
+    day = "2026-03-10T10:00:00"
+    items = [{"id": "j1", "title": "Odd zone", "content_text": "Text.", "date_published": f"{day}+24:00"},
+             {"id": "j2", "title": "Fine", "content_text": "Text.", "date_published": f"{day}Z"}]
+    body = json.dumps({"version": "https://jsonfeed.org/version/1.1", "items": items}).encode()
+    server.routes["/feed.json"] = Reply(body=body, headers={"Content-Type": "application/feed+json"})
+    got = run(_folder(tmp_path), feed(server, "/feed.json"), workspace=tmp_path)
+    assert all(c.status == "ok" for c in got.values()), [c.message for c in got.values()]
+    assert len(got["Inbox"].articles) == 2
+    assert {a.title: a.published for a in got["/feed.json"].articles} == {
+        "Odd zone": None, "Fine": datetime(2026, 3, 10, 10, 0, tzinfo=UTC)}
