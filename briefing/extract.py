@@ -108,6 +108,18 @@ def _jsonld_date(tree: Any) -> str:
     return ""
 
 
+def _markup_title(markup: str) -> str:
+    """The page's og:title or <title>, for when trafilatura gave no metadata."""
+    from lxml import html as lxml_html
+
+    try:
+        tree = lxml_html.fromstring(markup)
+    except (ValueError, TypeError):
+        return ""
+    found = tree.xpath("//meta[@property='og:title']/@content") or tree.xpath("//title/text()")
+    return " ".join(str(found[0]).split()) if found else ""
+
+
 def _language(value: str) -> str:
     """The language code a page declares ("de-AT" -> "de"), or "" when it declares none."""
     code = re.split(r"[-_]", value.strip().lower())[0] if value else ""
@@ -139,9 +151,17 @@ def extract(html: str | bytes, url: str | None = None, *, source: str = "") -> A
     doc: Any = trafilatura.bare_extraction(
         markup, url=url, with_metadata=True, include_comments=False
     )
+    fallback_title = ""
+    if doc is None:
+        # trafilatura discards the whole page when its metadata step raises (htmldate on
+        # a date whose zone offset is a day or more, "+99:00"): one bad date lost the
+        # article. Its text is read again without that step; the title from the markup.
+        doc = trafilatura.bare_extraction(markup, url=url, with_metadata=False, include_comments=False)
+        fallback_title = _markup_title(markup)
     if doc is None or not getattr(doc, "text", None):
         return None
-    title = strip_outlet((getattr(doc, "title", None) or "").strip(), meta.get("site", ""), source)
+    title = strip_outlet((getattr(doc, "title", None) or fallback_title).strip(),
+                         meta.get("site", ""), source)
     text = clean_text(str(doc.text), title)
     if not text:
         return None

@@ -305,3 +305,17 @@ def test_a_zone_offset_of_a_day_or_more_loses_only_that_date(server: WebServer, 
     assert len(got["Inbox"].articles) == 2
     assert {a.title: a.published for a in got["/feed.json"].articles} == {
         "Odd zone": None, "Fine": datetime(2026, 3, 10, 10, 0, tzinfo=UTC)}
+
+
+def test_a_page_whose_date_has_an_impossible_offset_keeps_its_text(server: WebServer) -> None:
+    """htmldate raised on "+99:00" inside trafilatura, which then discarded the whole page:
+    "no article text found" for a page full of text."""
+    page = ARTICLE.replace(b"<head>", b'<head><meta property="article:published_time" '
+                           b'content="2026-03-10T10:00:00+99:00">')
+    server.routes["/odd.html"] = Reply(body=page, headers={"Content-Type": "text/html"})
+    single = Source(name="Page", kind="page", location=server.url("/odd.html"),
+                    options={"allow_private": True, "deadline": 2})
+    got = run(single)["Page"]
+    assert got.status == "ok", got.message
+    assert [a.title for a in got.articles] == ["Relative story"]
+    assert "harbour" in got.articles[0].text and got.articles[0].published is None
