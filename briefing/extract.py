@@ -145,7 +145,8 @@ def extract(html: str | bytes, url: str | None = None, *, source: str = "") -> A
     try:
         tree = lxml_html.fromstring(markup)
         meta = _html_metadata(tree, url)
-    except (ValueError, TypeError) as error:  # lxml: empty or unparsable document
+    except (ValueError, TypeError, RecursionError) as error:  # lxml: empty or unparsable document;
+        # json: JSON-LD nested 100,000 deep, which once failed the page's whole source
         log.debug("metadata skipped: %s", error)
         meta = {}
     doc: Any = trafilatura.bare_extraction(

@@ -319,3 +319,22 @@ def test_a_page_whose_date_has_an_impossible_offset_keeps_its_text(server: WebSe
     assert got.status == "ok", got.message
     assert [a.title for a in got.articles] == ["Relative story"]
     assert "harbour" in got.articles[0].text and got.articles[0].published is None
+
+
+def test_json_nested_100000_deep_is_a_clear_error_or_ignored(server: WebServer) -> None:
+    """json.loads raises RecursionError (not ValueError) on "[[[[...": a JSON Feed so nested
+    failed as "unexpected error: RecursionError", and such JSON-LD in an article page failed
+    its page source and, fetched for a feed item, the whole feed."""
+    deep = b"[" * 100000 + b"]" * 100000
+    server.routes["/deep.json"] = Reply(body=deep, headers={"Content-Type": "application/feed+json"})
+    page = ARTICLE.replace(b"<head>", b'<head><script type="application/ld+json">' + deep + b"</script>")
+    server.routes["/deep.html"] = Reply(body=page, headers={"Content-Type": "text/html"})
+    server.routes["/items.xml"] = Reply(body=rss(item("d1", "/deep.html", "Deep")), headers=XML)
+    single = Source(name="Page", kind="page", location=server.url("/deep.html"),
+                    options={"allow_private": True, "deadline": 2})
+    got = run(feed(server, "/deep.json"), single, feed(server, "/items.xml", full_text=True))
+    assert got["/deep.json"].message == ("/deep.json: the answer looks like JSON but is nested too "
+                                         "deeply to be a feed")
+    for name in ("Page", "/items.xml"):
+        assert got[name].status == "ok" and not got[name].problems, got[name].message
+        assert len(got[name].articles) == 1 and "harbour" in got[name].articles[0].text

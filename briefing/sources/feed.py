@@ -172,6 +172,8 @@ def _parse_json_feed(body: bytes) -> ParsedFeed:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise FeedError(f"the answer looks like JSON but is not valid JSON ({exc})") from None
+    except RecursionError:  # "[[[[...": it failed the feed as an "unexpected error"
+        raise FeedError("the answer looks like JSON but is nested too deeply to be a feed") from None
     if not isinstance(data, dict) or "jsonfeed.org" not in str(data.get("version", "")):
         raise FeedError("the answer is JSON but not a JSON Feed (no jsonfeed.org version)")
     entries = []

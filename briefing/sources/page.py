@@ -88,7 +88,7 @@ def is_article(tree: Any) -> bool:
     for script in tree.xpath("//script[@type='application/ld+json']/text()"):
         try:
             data = json.loads(script)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deep; it failed the source
             continue
         if isinstance(data, dict):
             data = data.get("@graph", [data])
