@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 
 from briefing.clean import printable
-from briefing.render import CSP, bidi_closed, incident_file, render_template, safe_url
+from briefing.render import CSP, incident_file, render_template, safe_url, shown
 
 if TYPE_CHECKING:
     from briefing.archive import ArchivedEdition
@@ -39,9 +39,9 @@ def parse_time(value: object) -> datetime | None:
 
 
 def _text(value: object) -> str:
-    """Archived article text as a page shows it: with its bidi controls closed
-    (`briefing.render.bidi_closed`), so no title or sentence reorders its neighbours."""
-    return bidi_closed(str(value))
+    """Archived article text as a page shows it (`briefing.render.shown`), so no title
+    or sentence reorders or draws over its neighbours."""
+    return shown(str(value))
 
 
 def _edition_view(entry: ArchivedEdition) -> dict[str, Any]:

@@ -77,6 +77,7 @@ CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 PAGE_SIZES = {"a4": "A4", "letter": "letter", "a5": "A5", "legal": "legal"}
 LINK_SCHEMES = {"http", "https", "file", "mailto"}
 MARK_CHARS = 40  # an outlet name longer than this may wrap inside its mark
+MAX_MARKS = 8  # combining marks in a row that a page shows (see marks_capped)
 _SLUG_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _URL_BREAKS = re.compile("[\t\n\r]")
 _BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
@@ -229,22 +230,46 @@ def bidi_closed(text: str) -> str:
     return "\u2068" + "".join(kept) + "".join(reversed(closers)) + "\u2069"
 
 
-def _bidi_closed_edition(edition: Edition) -> Edition:
-    """The edition with `bidi_closed` applied to every text a page shows."""
+def marks_capped(text: str) -> str:
+    """`text` with at most `MAX_MARKS` combining marks in a row (the rest dropped).
+
+    Why: a title of one letter and 2,000 combining accents ("zalgo" text) is drawn as
+    a column of accents that climbs over the masthead and the incidents above it, in
+    the PDF and in a browser. No writing system stacks more than a handful of marks on
+    one letter (Hebrew with cantillation, Tibetan stacks: about five).
+    """
+    if text.isascii():
+        return text
+    kept, run = [], 0
+    for ch in text:
+        run = run + 1 if unicodedata.category(ch) in ("Mn", "Me") else 0
+        if run <= MAX_MARKS:
+            kept.append(ch)
+    return "".join(kept)
+
+
+def shown(text: str) -> str:
+    """Article text as a page shows it: `marks_capped` and `bidi_closed`, so no text can
+    draw over or reorder the text around it."""
+    return bidi_closed(marks_capped(text))
+
+
+def _shown_edition(edition: Edition) -> Edition:
+    """The edition with `shown` applied to every text a page shows."""
     def article(a: Article) -> Article:
-        return replace(a, title=bidi_closed(a.title), source=bidi_closed(a.source))
+        return replace(a, title=shown(a.title), source=shown(a.source))
 
     def incident(i: Incident) -> Incident:
-        return replace(i, title=bidi_closed(i.title),
+        return replace(i, title=shown(i.title),
                        articles=tuple(article(a) for a in i.articles),
-                       summary=tuple(replace(s, text=bidi_closed(s.text)) for s in i.summary))
+                       summary=tuple(replace(s, text=shown(s.text)) for s in i.summary))
 
     return replace(
-        edition, title=bidi_closed(edition.title),
+        edition, title=shown(edition.title),
         incidents=tuple(incident(i) for i in edition.incidents),
-        sources=tuple(replace(s, name=bidi_closed(s.name), message=bidi_closed(s.message))
+        sources=tuple(replace(s, name=shown(s.name), message=shown(s.message))
                       for s in edition.sources),
-        problems=tuple(replace(p, source=bidi_closed(p.source), message=bidi_closed(p.message))
+        problems=tuple(replace(p, source=shown(p.source), message=shown(p.message))
                        for p in edition.problems))
 
 
@@ -304,14 +329,14 @@ def edition_context(
     """The variables ``edition.html`` sees (documented in the module docstring).
 
     With `web_links` (the mail), article links are ``http``/``https`` only (`web_url`).
-    Every text from the articles passes through `bidi_closed`.
+    Every text from the articles passes through `shown`.
     """
     size = PAGE_SIZES.get(page_size.strip().lower())
     if size is None:
         raise ConfigError(
             f"unknown page size {page_size!r}", "use one of: A4, Letter, A5, Legal"
         )
-    edition = _bidi_closed_edition(edition)
+    edition = _shown_edition(edition)
     sources = sorted(edition.sources, key=lambda s: (s.status == "ok", s.name.lower()))
     return {
         "edition": edition,

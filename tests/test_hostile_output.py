@@ -8,6 +8,7 @@ page. Each test names the place it guards.
 from __future__ import annotations
 
 import io
+import unicodedata
 from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
@@ -240,3 +241,30 @@ def test_right_to_left_text_keeps_its_characters() -> None:
     assert render.bidi_closed(hebrew) == f"{FSI}{hebrew}{PDI}"
     assert render.bidi_closed("שביתה בנמל 28") == "שביתה בנמל 28"
     assert render.bidi_closed(f"a{RLI}b{RLO}c{PDI}d{RLO}") == f"{FSI}a{RLI}b{RLO}c{PDI}d{RLO}{PDF}{PDI}"
+
+
+def _longest_mark_run(text: str) -> int:
+    longest = run = 0
+    for ch in text:
+        run = run + 1 if unicodedata.category(ch) in ("Mn", "Me") else 0
+        longest = max(longest, run)
+    return longest
+
+
+def test_a_pile_of_combining_marks_cannot_draw_over_the_page(tmp_path: Path) -> None:
+    """A title of one letter and 2,000 combining accents was drawn as a column of
+    accents climbing over the masthead and the incidents above it (PDF and browser)."""
+    zalgo = "Port strike e" + "\u0301\u0316" * 1000 + " ends"
+    edition = _edition([_article("a1", "https://harbour.example/1", title=zalgo,
+                                 source="Harbour" + "\u20dd" * 500)],
+                       title=zalgo, sentences=[(f"Cranes {zalgo}.", "a1")])
+    pages = _archive(tmp_path, edition)
+    letter = _letter(edition)
+    for name, text in {**pages, "mail.html": letter.html, "mail.txt": letter.text}.items():
+        assert _longest_mark_run(text) == render.MAX_MARKS, name
+        assert "Port strike e\u0301\u0316" in text and " ends" in text, name
+
+
+def test_real_scripts_keep_their_marks() -> None:
+    for text in ("Nhà nước Việt Nam", "בְּרֵאשִׁ֖ית", "བསྒྲུབས", "हिन्दी", "e\u0301" * 50):
+        assert render.shown(text) == text
