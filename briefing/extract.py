@@ -76,12 +76,11 @@ def _html_metadata(tree: Any, url: str | None) -> dict[str, str]:
 
     canonical = first("//link[translate(@rel,'CANONICAL','canonical')='canonical']/@href") or \
         first("//meta[@property='og:url']/@content")
-    if canonical:
-        canonical = urljoin(url or "", canonical)
-        if urlsplit(canonical).scheme in ("http", "https") and not (
-            url and urlsplit(canonical).path in ("", "/") and urlsplit(url).path not in ("", "/")
-        ):
-            meta["url"] = canonical
+    canonical = _address(url or "", canonical) if canonical else ""
+    if canonical and not (
+        url and urlsplit(canonical).path in ("", "/") and urlsplit(url).path not in ("", "/")
+    ):
+        meta["url"] = canonical
     for xpath in (
         "//meta[@property='article:published_time']/@content",
         "//meta[@name='article:published_time']/@content",
@@ -99,6 +98,22 @@ def _html_metadata(tree: Any, url: str | None) -> dict[str, str]:
     meta["site"] = outlet_from_html(tree, url)
     meta["author"] = first("//meta[@name='author']/@content")
     return meta
+
+
+def _address(base: str, href: str) -> str:
+    """`href` made absolute against `base` when that is a well-formed http(s) address, else "".
+
+    Why: urlsplit raises ValueError on a canonical link such as "http://[::1", which
+    threw away all the page's metadata (its time, language, outlet, author), and a
+    port like 99999 made an article address no client could open.
+    """
+    try:
+        url = urljoin(base, href)
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a malformed or out-of-range port
+    except ValueError:
+        return ""
+    return url if parts.scheme in ("http", "https") and parts.hostname else ""
 
 
 def _jsonld_date(tree: Any) -> str:

@@ -338,3 +338,19 @@ def test_json_nested_100000_deep_is_a_clear_error_or_ignored(server: WebServer) 
     for name in ("Page", "/items.xml"):
         assert got[name].status == "ok" and not got[name].problems, got[name].message
         assert len(got[name].articles) == 1 and "harbour" in got[name].articles[0].text
+
+
+@pytest.mark.parametrize("canonical", ["http://[::1", "http://x.org:99999/a"])
+def test_a_malformed_canonical_link_loses_only_itself(server: WebServer, canonical: str) -> None:
+    """A canonical "http://[::1" raised in urlsplit and threw away all of the page's metadata
+    (its exact time among them); one with port 99999 became the article's address."""
+    head = (f'<head><link rel="canonical" href="{canonical}">'
+            '<meta property="article:published_time" content="2026-03-10T10:15:00Z">').encode()
+    server.routes["/canon.html"] = Reply(body=ARTICLE.replace(b"<head>", head),
+                                         headers={"Content-Type": "text/html"})
+    single = Source(name="Page", kind="page", location=server.url("/canon.html"),
+                    options={"allow_private": True, "deadline": 2})
+    got = run(single)["Page"]
+    assert got.status == "ok", got.message
+    assert [(a.url, a.published) for a in got.articles] == [
+        (server.url("/canon.html"), datetime(2026, 3, 10, 10, 15, tzinfo=UTC))]
