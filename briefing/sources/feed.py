@@ -39,6 +39,7 @@ PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 TEASER_CHARS = 1200  # calibre's rule of thumb: shorter feed text is a teaser, not the article
 DEFAULT_BACKFILL = timedelta(hours=24)
 UNDATED_ON_FIRST_POLL = 10
+MAX_NEW_ITEMS = 200  # per poll: real feeds carry 10-100 items; 80,000 one-line items fit in 10 MB
 _BLOCKS = re.compile(r"(?i)<\s*(/p|br\s*/?|/div|/h[1-6]|/li|/blockquote|/tr)\s*>")
 
 
@@ -329,6 +330,8 @@ async def entries_to_articles(source: Source, state: FetchState, ctx: Context,
             done[key] = digest
             continue
         todo.append((key, entry, digest))
+    if len(todo) > MAX_NEW_ITEMS:
+        todo = _newest(source, todo, done, result)
     drafts: list[Article] = await ctx.run(
         feed_articles, source, [(key, entry) for key, entry, _ in todo], ctx.now) if todo else []
     wanted = [i for i, (_, entry, _) in enumerate(todo) if _wants_page(source, entry)]
@@ -346,6 +349,25 @@ async def entries_to_articles(source: Source, state: FetchState, ctx: Context,
     state.remember(done)
     if first:
         state.first_poll = ctx.now
+
+
+def _newest(source: Source, todo: list[tuple[str, Entry, str]], done: dict[str, str],
+            result: Collected) -> list[tuple[str, Entry, str]]:
+    """The newest MAX_NEW_ITEMS of `todo` (in feed order); the others are remembered in
+    `done` as handled and the skip is a Problem on the source.
+
+    Why: a feed of 5,000 new items (a flood, or an archive) became 5,000 articles in
+    one edition, and as teasers 5,000 page fetches that outlasted the source's deadline,
+    failing the source with nothing collected.
+    """
+    oldest = datetime.min.replace(tzinfo=UTC)
+    ranked = sorted(todo, key=lambda item: item[1].published or oldest, reverse=True)
+    keep = {key for key, _, _ in ranked[:MAX_NEW_ITEMS]}
+    done.update({key: digest for key, _, digest in todo if key not in keep})
+    result.problems.append(Problem(stage="collect", source=source.name, message=(
+        f"{source.name}: the feed has {len(todo)} new items, more than one poll takes; "
+        f"collected the newest {MAX_NEW_ITEMS} and skipped the others")))
+    return [item for item in todo if item[0] in keep]
 
 
 def _wants_page(source: Source, entry: Entry) -> bool:
