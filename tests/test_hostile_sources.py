@@ -369,3 +369,25 @@ def test_a_feed_of_thousands_of_new_items_gives_the_newest_200(server: WebServer
         "/many.xml: the feed has 300 new items, more than one poll takes; collected the newest 200 "
         "and skipped the others"]
     assert got.state is not None and len(got.state.seen) == 300  # the others are not taken later
+
+
+def test_absurd_publisher_intervals_are_capped_not_fatal(server: WebServer) -> None:
+    """max-age, <ttl> and Retry-After of 10**30 (or inf, nan) made timedelta raise
+    OverflowError: a fetched feed failed as "unexpected error", and a 429 set no wait."""
+    from datetime import timedelta
+
+    huge = "9" * 30
+    server.routes["/busy"] = Reply(429, headers={"Retry-After": huge})
+    server.routes["/cached"] = Reply(body=rss(item("c1", "https://x.org/c")),
+                                     headers={**XML, "Cache-Control": f"max-age={huge}"})
+    for ttl in ("1e300", "inf", "nan"):
+        server.routes[f"/ttl-{ttl}"] = Reply(body=rss(item("t1", "https://x.org/t")).replace(
+            b"<channel>", f"<channel><ttl>{ttl}</ttl>".encode()), headers=XML)
+    got = run(*(feed(server, p) for p in ("/busy", "/cached", "/ttl-1e300", "/ttl-inf", "/ttl-nan")))
+    day = NOW + timedelta(days=1)
+    busy = got["/busy"]
+    assert busy.status == "failed" and "slow down" in busy.message
+    assert busy.state is not None and (busy.state.next_poll, busy.state.wait_reason) == (day, "Retry-After")
+    for name, wait in (("/cached", day), ("/ttl-1e300", day), ("/ttl-inf", day), ("/ttl-nan", None)):
+        assert got[name].status == "ok" and len(got[name].articles) == 1, got[name].message
+        assert got[name].state is not None and got[name].state.next_poll == wait, name

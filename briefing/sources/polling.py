@@ -112,11 +112,22 @@ def not_due(source: Source, state: FetchState, now: datetime) -> Collected | Non
     return result
 
 
+def capped(seconds: float) -> timedelta:
+    """`seconds` as a timedelta of at most INTERVAL_CAP.
+
+    Why before the timedelta is made: a publisher's number can be anything ("max-age=999...9",
+    "<ttl>1e300</ttl>", "<ttl>inf</ttl>", "Retry-After: 999...9"), and timedelta raised
+    OverflowError on it: the feed, already fetched, failed as an "unexpected error", and a
+    429 was not waited for at all.
+    """
+    return timedelta(seconds=min(seconds, INTERVAL_CAP.total_seconds()))
+
+
 def wait_at_least(state: FetchState, now: datetime, seconds: float | None, reason: str) -> None:
     """Push the next poll out to honour a publisher's minimum interval (never shorten it)."""
-    if not seconds or seconds <= 0:
+    if not seconds or not seconds > 0:  # `not >` also turns away NaN ("<ttl>nan</ttl>")
         return
-    until = now + min(timedelta(seconds=seconds), INTERVAL_CAP)
+    until = now + capped(seconds)
     if state.next_poll is None or until > state.next_poll:
         state.next_poll, state.wait_reason = until, reason
 
@@ -161,7 +172,7 @@ def failed(result: Collected, state: FetchState, exc: FetchError, ctx: Context) 
         delay = backoff(state.failures, ctx.rng)
         reason = "backoff"
         if exc.retry_after is not None and exc.retry_after > delay.total_seconds():
-            delay, reason = timedelta(seconds=exc.retry_after), "Retry-After"
+            delay, reason = capped(exc.retry_after), "Retry-After"
         state.next_poll, state.wait_reason = ctx.now + min(delay, INTERVAL_CAP), reason
     message = f"{name}: {exc.message}"
     if state.next_poll and exc.kind != "blocked":
