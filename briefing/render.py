@@ -279,12 +279,20 @@ def isotime(value: datetime | None) -> str:
 
 
 def localtime(value: datetime | None, tz: str, fmt: str = "%d %b %Y, %H:%M") -> str:
-    """Format an aware datetime in the schedule's zone; readers think in local time."""
+    """Format an aware datetime in the schedule's zone; readers think in local time.
+
+    A time the zone would shift past year 1 or 9999 (a feed item dated 31 Dec 9999,
+    in Seoul) is shown in its own zone: the conversion raised OverflowError, which
+    failed every build while that article was pending.
+    """
     if value is None:
         return ""
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(_zone(tz)).strftime(fmt)
+    try:
+        return value.astimezone(_zone(tz)).strftime(fmt)
+    except OverflowError:
+        return value.strftime(fmt)
 
 
 @jinja2.pass_context

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import io
 import unicodedata
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pytest
 from pypdf import PdfReader
 
 from briefing import mail, render
@@ -268,3 +270,24 @@ def test_a_pile_of_combining_marks_cannot_draw_over_the_page(tmp_path: Path) -> 
 def test_real_scripts_keep_their_marks() -> None:
     for text in ("Nhà nước Việt Nam", "בְּרֵאשִׁ֖ית", "བསྒྲུབས", "हिन्दी", "e\u0301" * 50):
         assert render.shown(text) == text
+
+
+# --- dates at the edge of the calendar ---------------------------------------------
+
+
+@pytest.mark.parametrize(("published", "zone"), [
+    (datetime(9999, 12, 31, 23, 30, tzinfo=UTC), "Asia/Seoul"),
+    (datetime(1, 1, 1, 0, 30, tzinfo=UTC), "America/New_York"),
+])
+def test_a_date_at_the_edge_of_the_calendar_renders(tmp_path: Path, published: datetime,
+                                                     zone: str) -> None:
+    """A feed item dated 31 Dec 9999 (or year 1), shown in a zone that shifts it past
+    the calendar's end, raised OverflowError in the edition, the incident page and the
+    mail: every build failed while that article was pending."""
+    article = replace(_article("a1", "https://harbour.example/1"), published=published)
+    other = _article("a2", "https://coast.example/2", source="Coast Daily")
+    edition = replace(_edition([article, other]), timezone=zone)
+    pages = _archive(tmp_path, edition)
+    assert f"{published:%d %b %Y}" in pages["2026/01/29/index.html"]
+    assert f"{published:%d %b %Y}" in pages["incidents/port-strike.html"]
+    assert "Sentence 0." in _letter(edition).text
