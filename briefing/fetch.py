@@ -213,9 +213,9 @@ class Fetcher:
         client = self._client(options.allow_private)
         headers = {"User-Agent": options.user_agent, "Accept": options.accept,
                    "Accept-Encoding": "gzip, deflate"}
-        if etag:
+        if etag and usable_validator(etag):
             headers["If-None-Match"] = etag
-        if last_modified:
+        if last_modified and usable_validator(last_modified):
             headers["If-Modified-Since"] = last_modified
         stream = await client.send(client.build_request("GET", url, headers=headers), stream=True)
         try:
@@ -225,6 +225,21 @@ class Fetcher:
             return Response(url=url, status=stream.status_code, headers=stream.headers, body=body)
         finally:
             await stream.aclose()
+
+
+MAX_VALIDATOR = 1024
+
+
+def usable_validator(value: str | None) -> str | None:
+    """An ETag or Last-Modified worth sending back, else None (the poll is then unconditional).
+
+    Why: a server's `ETag: "caf\xe9"` came back as non-ASCII text that httpx cannot
+    send, and one of 70,000 characters as a header that servers refuse; either failed
+    every later poll of the source, for good, since the stored value never changed.
+    """
+    if value and len(value) <= MAX_VALIDATOR and value.isascii() and value.isprintable():
+        return value
+    return None
 
 
 def check_url(url: str) -> Any:

@@ -391,3 +391,27 @@ def test_absurd_publisher_intervals_are_capped_not_fatal(server: WebServer) -> N
     for name, wait in (("/cached", day), ("/ttl-1e300", day), ("/ttl-inf", day), ("/ttl-nan", None)):
         assert got[name].status == "ok" and len(got[name].articles) == 1, got[name].message
         assert got[name].state is not None and got[name].state.next_poll == wait, name
+
+
+def test_an_unsendable_etag_does_not_break_every_later_poll(server: WebServer) -> None:
+    """`ETag: "caf\\xe9"` was stored and sent back: UnicodeEncodeError on every later poll;
+    an ETag of 70,000 characters made every later request one the server refused."""
+    from datetime import timedelta
+
+    from briefing.sources.polling import FetchState
+
+    body = rss(item("v1", "https://x.org/v"))
+    server.routes["/latin.xml"] = Reply(body=body, headers={**XML, "ETag": '"caf\xe9"'})
+    server.routes["/long.xml"] = Reply(body=body, headers={**XML, "ETag": '"' + "x" * 70000 + '"'})
+    sources = [feed(server, "/latin.xml"), feed(server, "/long.xml")]
+    first = {c.source.name: c for c in collect_all(sources, Path("."), NOW, None, FAST)}
+    states = {name: c.state for name, c in first.items() if c.state is not None}
+    stored = FetchState.fresh(sources[0])
+    stored.etag = '"caf\xe9"'  # as an earlier version stored it
+    stored_long = FetchState.fresh(sources[1])
+    stored_long.etag = '"' + "x" * 70000 + '"'
+    later = NOW + timedelta(hours=1)
+    for given in (states, {"/latin.xml": stored, "/long.xml": stored_long}):
+        again = {c.source.name: c for c in collect_all(sources, Path("."), later, given, FAST)}
+        for name in ("/latin.xml", "/long.xml"):
+            assert again[name].status == "ok", again[name].message

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from briefing.fetch import Fetcher, FetchError, FetchOptions, Response
+from briefing.fetch import Fetcher, FetchError, FetchOptions, Response, usable_validator
 from briefing.models import Problem, Source
 
 if TYPE_CHECKING:
@@ -150,8 +150,8 @@ async def poll(source: Source, state: FetchState, ctx: Context, url: str,
     if response.moved_to and url == state.url:
         state.url = response.moved_to
     if not response.not_modified:
-        state.etag = response.headers.get("etag")
-        state.last_modified = response.headers.get("last-modified")
+        state.etag = usable_validator(response.headers.get("etag"))
+        state.last_modified = usable_validator(response.headers.get("last-modified"))
     wait_at_least(state, ctx.now, response.max_age, "Cache-Control max-age")
     if response.not_modified:
         return Collected(source=source, state=state, message="not modified since the last poll (HTTP 304)")
