@@ -415,3 +415,13 @@ def test_an_unsendable_etag_does_not_break_every_later_poll(server: WebServer) -
         again = {c.source.name: c for c in collect_all(sources, Path("."), later, given, FAST)}
         for name in ("/latin.xml", "/long.xml"):
             assert again[name].status == "ok", again[name].message
+
+
+def test_xml_served_as_json_is_read_as_xml(server: WebServer) -> None:
+    """A misconfigured server's "Content-Type: application/json" on an RSS feed made it
+    "the answer looks like JSON but is not valid JSON"."""
+    server.routes["/mislabelled"] = Reply(body=rss(item("x1", "https://x.org/x", "Labelled wrong")),
+                                          headers={"Content-Type": "application/json"})
+    got = run(feed(server, "/mislabelled"))["/mislabelled"]
+    assert got.status == "ok", got.message
+    assert [a.title for a in got.articles] == ["Labelled wrong"]

@@ -81,8 +81,8 @@ def parse_feed(body: bytes, content_type: str = "") -> ParsedFeed:
     head = body[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
     if not head and not body.strip():  # feedparser gives nothing a result without `version`
         raise FeedError("the answer is empty (no feed in it)")
-    if head.startswith(b"{") or "json" in content_type.lower():
-        return _parse_json_feed(body)
+    if head.startswith(b"{") or ("json" in content_type.lower() and not head.startswith(b"<")):
+        return _parse_json_feed(body)  # the body decides: RSS served as application/json is RSS
     if b"<!ENTITY" in body:
         raise FeedError("the feed declares XML entities (<!ENTITY>); refused, as entity "
                         "expansion is an attack (\"billion laughs\")")
