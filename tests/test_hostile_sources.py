@@ -425,3 +425,22 @@ def test_xml_served_as_json_is_read_as_xml(server: WebServer) -> None:
     got = run(feed(server, "/mislabelled"))["/mislabelled"]
     assert got.status == "ok", got.message
     assert [a.title for a in got.articles] == ["Labelled wrong"]
+
+
+def test_json_feed_values_of_the_wrong_type_lose_only_themselves(server: WebServer) -> None:
+    """A title that is an object, HTML that is a list, a date that is a number: AttributeError
+    or TypeError failed the whole JSON Feed as an "unexpected error"."""
+    import json
+
+    said = "The harbour reopened on Monday after two weeks of repairs."
+    items = [{"id": 1, "title": {"text": "x"}, "content_html": ["<p>a</p>"], "content_text": said,
+              "date_published": 5},
+             {"id": "j2", "title": "Fine", "content_text": said, "date_modified": {"at": 1},
+              "authors": [{"name": None}, {"name": "Ann"}]},
+             {"id": "j3", "title": "Third", "content_html": f"<p>{said}</p>", "date_published": "2026-03-10"}]
+    body = json.dumps({"version": "https://jsonfeed.org/version/1.1", "items": items}).encode()
+    server.routes["/typed.json"] = Reply(body=body, headers={"Content-Type": "application/feed+json"})
+    got = run(feed(server, "/typed.json"))["/typed.json"]
+    assert got.status == "ok", got.message
+    assert [(a.title, a.text, a.author) for a in got.articles] == [
+        (said.rstrip("."), said, ""), ("Fine", said, "Ann"), ("Third", said, "")]

@@ -177,19 +177,32 @@ def _parse_json_feed(body: bytes) -> ParsedFeed:
         raise FeedError("the answer looks like JSON but is nested too deeply to be a feed") from None
     if not isinstance(data, dict) or "jsonfeed.org" not in str(data.get("version", "")):
         raise FeedError("the answer is JSON but not a JSON Feed (no jsonfeed.org version)")
+    items = data.get("items")
     entries = []
-    for item in data.get("items") or []:
+    for item in items if isinstance(items, list) else []:
         if not isinstance(item, dict):
             continue
-        html = item.get("content_html") or ""
-        text = html_to_text(html) if html else str(item.get("content_text") or item.get("summary") or "")
-        authors = item.get("authors") or ([item["author"]] if isinstance(item.get("author"), dict) else [])
+        html = _string(item.get("content_html"))
+        plain = _string(item.get("content_text")) or _string(item.get("summary"))
+        text = html_to_text(html) if html else plain
+        authors = item.get("authors") or [item.get("author")]
         entries.append(Entry(
-            guid=str(item.get("id") or ""), link=str(item.get("url") or item.get("external_url") or ""),
-            title=str(item.get("title") or ""), text=text.strip(),
-            published=parse_date(item.get("date_published") or item.get("date_modified")),
-            author=", ".join(str(a.get("name", "")) for a in authors if isinstance(a, dict))))
+            guid=_string(item.get("id")), link=_string(item.get("url")) or _string(item.get("external_url")),
+            title=_string(item.get("title")), text=text.strip(),
+            published=parse_date(_string(item.get("date_published")) or _string(item.get("date_modified"))),
+            author=", ".join(_string(a.get("name")) for a in (authors if isinstance(authors, list) else [])
+                             if isinstance(a, dict) and _string(a.get("name")))))
     return ParsedFeed(entries=tuple(entries))
+
+
+def _string(value: Any) -> str:
+    """A JSON Feed value as text when it is text or a number, else "".
+
+    Why: a JSON Feed is whatever its publisher wrote; a title that is an object, HTML
+    that is a list or a date that is a number raised AttributeError or TypeError and
+    failed the whole feed as an "unexpected error".
+    """
+    return str(value) if isinstance(value, str | int | float) and not isinstance(value, bool) else ""
 
 
 def html_to_text(fragment: str) -> str:
