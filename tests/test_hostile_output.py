@@ -291,3 +291,15 @@ def test_a_date_at_the_edge_of_the_calendar_renders(tmp_path: Path, published: d
     assert f"{published:%d %b %Y}" in pages["2026/01/29/index.html"]
     assert f"{published:%d %b %Y}" in pages["incidents/port-strike.html"]
     assert "Sentence 0." in _letter(edition).text
+
+
+def test_the_mail_has_no_empty_note_box() -> None:
+    """Without a PDF attached and without an archive_url, the mail's note about the PDF
+    and the online edition had nothing to say and showed as a blank framed box."""
+    edition = _edition([_article("a1", "https://harbour.example/1")])
+    assert "mail-note" not in _letter(edition).html
+    env = render.make_environment()
+    linked = mail.compose(edition, env, pdf=None, attach_pdf=False, max_mail_mb=20,
+                          edition_url="https://news.example/2026/01/29/", archive_root=None,
+                          pdf_location="x")
+    assert "mail-note" in linked.html and "Read this edition online" in linked.html
