@@ -444,3 +444,21 @@ def test_json_feed_values_of_the_wrong_type_lose_only_themselves(server: WebServ
     assert got.status == "ok", got.message
     assert [(a.title, a.text, a.author) for a in got.articles] == [
         (said.rstrip("."), said, ""), ("Fine", said, "Ann"), ("Third", said, "")]
+
+
+def test_opml_feed_scheme_is_followed_and_a_bad_address_skipped(server: WebServer, tmp_path: Path) -> None:
+    """xmlUrl="http://[::1" raised ValueError out of collect_all: the whole collection (every
+    source of the schedule) stopped. "feed://" addresses, as Safari and iTunes export them,
+    were silently left out."""
+    server.routes["/f.xml"] = Reply(body=rss(item("f1", "https://x.org/f", "Via feed scheme")), headers=XML)
+    host = server.url("").split("/")[2]
+    (tmp_path / "feeds.opml").write_text(
+        '<opml version="2.0"><body><outline text="Broken" xmlUrl="http://[::1"/>'
+        f'<outline text="Scheme" xmlUrl="feed://{host}/f.xml"/></body></opml>')
+    listed = Source(name="List", kind="opml", location="feeds.opml", options={"allow_private": True})
+    (tmp_path / "inbox").mkdir()
+    (tmp_path / "inbox" / "a.txt").write_text(BODY, encoding="utf-8")
+    got = run(listed, _folder(tmp_path), workspace=tmp_path)
+    assert set(got) == {"Scheme", "Inbox"}
+    assert [a.title for a in got["Scheme"].articles] == ["Via feed scheme"]
+    assert got["Inbox"].status == "ok" and len(got["Inbox"].articles) == 1

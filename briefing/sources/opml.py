@@ -63,10 +63,27 @@ def _walk(node: object, category: str, feeds: dict[str, OpmlFeed]) -> None:
     for outline in node.findall("outline"):  # type: ignore[attr-defined]
         attrs = {k.lower(): v for k, v in outline.attrib.items()}
         title = (attrs.get("title") or attrs.get("text") or "").strip()
-        url = (attrs.get("xmlurl") or "").strip()
-        if url and urlsplit(url).scheme in ("http", "https"):
+        url = _web_address((attrs.get("xmlurl") or "").strip())
+        if url:
             feeds.setdefault(url, OpmlFeed(title=title or urlsplit(url).netloc, url=url, category=category))
         _walk(outline, title if not url else category, feeds)
+
+
+def _web_address(url: str) -> str:
+    """An outline's feed address as http(s), or "" when it is none.
+
+    Why: feed readers (Safari, iTunes, NetNewsWire) export "feed://host/rss" and
+    "feed:https://host/rss"; such feeds were silently left out of the schedule.
+    """
+    lowered = url.lower()
+    if lowered.startswith("feed:"):
+        rest = url[5:]
+        url = rest if rest.lower().startswith(("http://", "https://")) else "http:" + rest
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return ""
+    return url if parts.scheme.lower() in ("http", "https") and parts.hostname else ""
 
 
 def read_opml_file(path: Path) -> list[OpmlFeed]:
