@@ -140,7 +140,9 @@ def compose(edition: Edition, env: jinja2.Environment, *, pdf: bytes | None, att
     """Render subject, text and HTML, and decide whether the PDF fits the size budget.
 
     The budget is checked on the finished message (base64 included) with a stand-in
-    recipient, so what is measured is what is sent, give or take one header.
+    recipient, so what is measured is what is sent, give or take one header. The
+    stand-in sender's name is the title made header-safe like every header text: a
+    title with a line break (a TOML multi-line string) raised ValueError there.
     """
     name = f"{header_text(edition.schedule, 60) or 'briefing'}-{edition.date.isoformat()}.pdf"
     base = _render(edition, env, note="attached" if pdf is not None and attach_pdf else "none",
@@ -148,7 +150,7 @@ def compose(edition: Edition, env: jinja2.Environment, *, pdf: bytes | None, att
                    page_size=page_size, pdf=pdf if attach_pdf else None, pdf_name=name)
     if base.pdf is None:
         return base
-    size = len(base.address(sender="size@check.invalid", sender_name=base.edition.title,
+    size = len(base.address(sender="size@check.invalid", sender_name=header_text(edition.title),
                             recipient="size@check.invalid", message_id="<size@check.invalid>",
                             now=edition.window_end, list_id="x <x.invalid>").as_bytes())
     if size <= max_mail_mb * MB:

@@ -303,3 +303,20 @@ def test_the_mail_has_no_empty_note_box() -> None:
                           edition_url="https://news.example/2026/01/29/", archive_root=None,
                           pdf_location="x")
     assert "mail-note" in linked.html and "Read this edition online" in linked.html
+
+
+def test_a_title_with_a_line_break_still_mails_its_pdf() -> None:
+    """The PDF size check built its stand-in message with the schedule's title as the
+    sender's name, unsanitized: a title with a line break (a TOML multi-line string)
+    raised ValueError, so no edition of that schedule could be mailed with its PDF."""
+    edition = replace(_edition([_article("a1", "https://harbour.example/1")]),
+                      title="Morning Brief\r\nBcc: x@evil.example\n")
+    letter = mail.compose(edition, render.make_environment(), pdf=b"%PDF-1.4\n%%EOF\n",
+                          attach_pdf=True, max_mail_mb=20, edition_url=None, archive_root=None,
+                          pdf_location="x")
+    assert letter.pdf is not None and letter.pdf_note == "attached"
+    message = letter.address(sender="desk@news.example", sender_name="Desk",
+                             recipient="ana@example.org", message_id="<1@news.example>",
+                             now=NOW, list_id=mail.list_id(edition, "desk@news.example"))
+    head = message.as_bytes().split(b"\r\n\r\n", 1)[0]
+    assert not [line for line in head.split(b"\r\n") if line.lower().startswith(b"bcc")]
