@@ -320,3 +320,11 @@ def test_a_title_with_a_line_break_still_mails_its_pdf() -> None:
                              now=NOW, list_id=mail.list_id(edition, "desk@news.example"))
     head = message.as_bytes().split(b"\r\n\r\n", 1)[0]
     assert not [line for line in head.split(b"\r\n") if line.lower().startswith(b"bcc")]
+
+
+def test_the_text_part_lists_web_links_whatever_the_case_of_their_scheme() -> None:
+    edition = _edition([_article("a1", "HTTPS://Harbour.example/Cranes"),
+                        _article("a2", "file:///srv/briefing/inbox/clip.txt")])
+    text = _letter(edition).text
+    assert "  HTTPS://Harbour.example/Cranes\n" in text
+    assert "file:" not in text
