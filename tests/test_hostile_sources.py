@@ -462,3 +462,19 @@ def test_opml_feed_scheme_is_followed_and_a_bad_address_skipped(server: WebServe
     assert set(got) == {"Scheme", "Inbox"}
     assert [a.title for a in got["Scheme"].articles] == ["Via feed scheme"]
     assert got["Inbox"].status == "ok" and len(got["Inbox"].articles) == 1
+
+
+def test_an_opml_nested_thousands_deep_or_empty_is_a_problem_on_its_source(tmp_path: Path) -> None:
+    """Outlines nested 5,000 deep raised RecursionError out of collect_all (the whole
+    collection stopped); an OPML with no feed in it gave no result at all, not a word."""
+    (tmp_path / "deep.opml").write_text('<opml version="2.0"><body>' + '<outline text="x">' * 5000
+                                        + '<outline text="A" xmlUrl="http://a.org/x"/>' + "</outline>" * 5000
+                                        + "</body></opml>")
+    (tmp_path / "empty.opml").write_text('<opml version="2.0"><body><outline text="Folder"/></body></opml>')
+    (tmp_path / "inbox").mkdir()
+    (tmp_path / "inbox" / "a.txt").write_text(BODY, encoding="utf-8")
+    got = run(Source(name="Deep", kind="opml", location="deep.opml"),
+              Source(name="Empty", kind="opml", location="empty.opml"), _folder(tmp_path), workspace=tmp_path)
+    assert got["Deep"].status == "failed" and "nested too deeply" in got["Deep"].message
+    assert got["Empty"].status == "failed" and got["Empty"].message.endswith("no feed address (xmlUrl) in it")
+    assert got["Inbox"].status == "ok" and len(got["Inbox"].articles) == 1

@@ -55,7 +55,10 @@ def parse_opml(data: bytes, origin: str = "OPML") -> list[OpmlFeed]:
         raise OpmlError(f"{origin}: not an OPML file (the root element is <{root.tag}>)")
     feeds: dict[str, OpmlFeed] = {}
     body = root.find("body")
-    _walk(body if body is not None else root, "", feeds)
+    try:
+        _walk(body if body is not None else root, "", feeds)
+    except RecursionError:  # it escaped collect_all and stopped every source of the schedule
+        raise OpmlError(f"{origin}: outlines nested too deeply (thousands of levels); refused") from None
     return list(feeds.values())
 
 
@@ -140,6 +143,9 @@ def expand_opml(sources: Sequence[Source], workspace: Path) -> tuple[list[Source
             message = f"{source.name}: {exc.message}"
             failed.append(Collected(source=source).fail(message))
             continue
+        if not feeds:  # else the source vanished from the edition without a word
+            failed.append(Collected(source=source).fail(
+                f"{source.name}: {workspace / source.location}: no feed address (xmlUrl) in it"))
         expanded.extend(feed_sources(source, feeds, taken))
     return expanded, failed
 
