@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import codecs
+import contextvars
 import re
 import ssl
 import sys
@@ -47,6 +48,9 @@ DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 MAX_REDIRECTS = 5
 _STEP = 64 * 1024  # decompression step: the most memory one step can add
 _REDIRECTS = {301, 302, 303, 307, 308}
+SOURCE_DEADLINE: contextvars.ContextVar[asyncio.Timeout | None] = contextvars.ContextVar(
+    "SOURCE_DEADLINE", default=None)
+"""The running source's whole-source deadline; waiting for a host's turn does not count."""
 
 
 def _remember_missing_sniffio() -> None:
@@ -188,7 +192,7 @@ class Fetcher:
         host = check_url(url).hostname or ""
         assert self._global is not None
         slots = self._slots(host)
-        await slots.semaphore.acquire()  # the host's slot first: waiting for it holds nothing else
+        await _waiting_is_free(slots.semaphore)  # the host's slot first: waiting for it holds nothing else
         try:
             async with self._global:
                 async with asyncio.timeout(options.deadline):
@@ -240,6 +244,28 @@ def usable_validator(value: str | None) -> str | None:
     if value and len(value) <= MAX_VALIDATOR and value.isascii() and value.isprintable():
         return value
     return None
+
+
+async def _waiting_is_free(semaphore: asyncio.Semaphore) -> None:
+    """Acquire `semaphore` with the source's deadline (SOURCE_DEADLINE) stopped meanwhile.
+
+    Why: politeness queues a source behind the others of its host (2 at a time, a pause
+    after each), so with hundreds of feeds on one host (a big OPML list) the later ones
+    spent their whole deadline queueing and failed as "took longer than 120 s" without
+    having sent a request. Only the first of a source's parallel waits stops the clock.
+    """
+    deadline = SOURCE_DEADLINE.get()
+    when = deadline.when() if deadline is not None else None
+    if deadline is None or when is None:
+        await semaphore.acquire()
+        return
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    deadline.reschedule(None)
+    try:
+        await semaphore.acquire()
+    finally:
+        deadline.reschedule(when + (loop.time() - start))
 
 
 def check_url(url: str) -> Any:

@@ -478,3 +478,14 @@ def test_an_opml_nested_thousands_deep_or_empty_is_a_problem_on_its_source(tmp_p
     assert got["Deep"].status == "failed" and "nested too deeply" in got["Deep"].message
     assert got["Empty"].status == "failed" and got["Empty"].message.endswith("no feed address (xmlUrl) in it")
     assert got["Inbox"].status == "ok" and len(got["Inbox"].articles) == 1
+
+
+def test_waiting_for_a_busy_host_does_not_use_up_a_source_deadline(server: WebServer) -> None:
+    """Politeness queues the feeds of one host (here 1 at a time, 0.25 s apart); with many
+    feeds on a host (a big OPML list) the later ones spent their whole source deadline
+    queueing and failed as "took longer than ... (source_deadline)" without a request."""
+    for i in range(6):
+        server.routes[f"/q{i}.xml"] = Reply(body=rss(item(f"q{i}", f"https://x.org/q{i}")), headers=XML)
+    sources = [feed(server, f"/q{i}.xml", deadline=1, source_deadline=0.5) for i in range(6)]
+    found = collect_all(sources, Path("."), NOW, None, Policy(per_host=1, host_delay=0.25))
+    assert [(c.status, len(c.articles)) for c in found] == [("ok", 1)] * 6, [c.message for c in found]

@@ -168,8 +168,11 @@ async def _one(source: Source, ctx: Context, stored: FetchState | None) -> Colle
         return await asyncio.to_thread(collect_source, source, ctx.workspace, ctx.now)
     state = state_for(source, stored)
     limit = float(source.options.get("source_deadline", 4 * float(source.options.get("deadline", 30))))
+    from briefing.fetch import SOURCE_DEADLINE
+
     try:
-        async with asyncio.timeout(limit):
+        async with asyncio.timeout(limit) as deadline:
+            SOURCE_DEADLINE.set(deadline)  # this task's own context: no reset needed
             if source.kind == "feed":
                 from briefing.sources.feed import collect_feed
 
