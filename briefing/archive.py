@@ -40,6 +40,7 @@ from urllib.parse import unquote
 
 import jinja2
 
+from briefing.errors import ConfigError
 from briefing.models import Edition
 from briefing.pages import feed_xml, incident_pages, index_html
 
@@ -92,8 +93,21 @@ def _fsync_dir(folder: Path) -> None:
 # --- edition folders -----------------------------------------------------------------
 
 
+def schedule_root(output: Path, schedule: str) -> Path:
+    """``output/<schedule>``, refusing a schedule name that is not one plain folder name.
+
+    Why: a schedule is named by its file's stem, and ``schedules/...toml`` is named
+    ``..``: its archive went to the workspace folder itself, outside ``output/`` (its
+    index.html, feed.xml and incidents/, where stale pages are deleted).
+    """
+    if schedule in ("", ".", "..") or any(ch in schedule for ch in "/\\\0"):
+        raise ConfigError(f"schedule name {schedule!r} cannot name an archive folder",
+                          "rename its file in schedules/ to a plain name, e.g. morning.toml")
+    return output / schedule
+
+
 def _month_dir(output: Path, schedule: str, day: date) -> Path:
-    return output / schedule / f"{day:%Y}" / f"{day:%m}"
+    return schedule_root(output, schedule) / f"{day:%Y}" / f"{day:%m}"
 
 
 def next_edition_dir(output: Path, schedule: str, day: date) -> Path:
@@ -160,7 +174,7 @@ def edition_dirs(output: Path, schedule: str, *, read: bool = True) -> list[Arch
     and deleting folders needs only their names, and a build does both before the
     index rebuild reads them all.
     """
-    root = output / schedule
+    root = schedule_root(output, schedule)
     found = []
     for month in sorted(root.glob("[0-9][0-9][0-9][0-9]/[0-9][0-9]")):
         for folder in month.iterdir():
@@ -200,13 +214,13 @@ def remove_uncommitted(output: Path, schedule: str, committed: Collection[str]) 
     """
     keep = {PurePath(p).parts for p in committed}
     moved = []
-    for month in (output / schedule).glob("[0-9][0-9][0-9][0-9]/[0-9][0-9]"):
+    for month in schedule_root(output, schedule).glob("[0-9][0-9][0-9][0-9]/[0-9][0-9]"):
         for leftover in month.glob(".*.tmp"):
             shutil.rmtree(leftover, ignore_errors=True)
     for entry in edition_dirs(output, schedule, read=False):
         if entry.path.relative_to(output).parts in keep:
             continue
-        aside = output / schedule / ASIDE
+        aside = schedule_root(output, schedule) / ASIDE
         aside.mkdir(exist_ok=True)
         target, n = aside / entry.rel.replace("/", "-"), 2
         while target.exists():
@@ -234,7 +248,7 @@ def rebuild_indexes(
     absolute; without it they are relative to the feed, which feed readers given a
     local file understand.
     """
-    root = output / schedule
+    root = schedule_root(output, schedule)
     editions = [e for e in edition_dirs(output, schedule) if e.data is not None]
     atomic_write(root / "index.html", index_html(env, schedule, title, editions))
     atomic_write(root / "feed.xml", feed_xml(schedule, title, editions, base_url))

@@ -18,7 +18,8 @@ import pytest
 from pypdf import PdfReader
 
 from briefing import mail, render
-from briefing.archive import rebuild_indexes, write_edition
+from briefing.archive import rebuild_indexes, remove_uncommitted, write_edition
+from briefing.errors import ConfigError
 from briefing.models import Article, Edition, Incident, SourceHealth, SummarySentence
 
 NOW = datetime(2026, 1, 28, 21, 30, tzinfo=UTC)
@@ -328,3 +329,25 @@ def test_the_text_part_lists_web_links_whatever_the_case_of_their_scheme() -> No
     text = _letter(edition).text
     assert "  HTTPS://Harbour.example/Cranes\n" in text
     assert "file:" not in text
+
+
+# --- names that reach file paths ---------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["..", ".", "a/../..", ""])
+def test_a_schedule_name_cannot_move_the_archive_out_of_output(tmp_path: Path, name: str) -> None:
+    """A schedule is named by its file's stem, and ``schedules/...toml`` is named "..":
+    its edition, index, feed and incident pages were written into the workspace
+    folder itself, outside output/."""
+    output = tmp_path / "ws" / "output"
+    output.mkdir(parents=True)
+    edition = replace(_edition([_article("a1", "https://harbour.example/1")]), schedule=name)
+    env = render.make_environment()
+    with pytest.raises(ConfigError, match="cannot name an archive folder"):
+        write_edition(output, edition, {"briefing.json": render.render_json(edition).encode()})
+    with pytest.raises(ConfigError, match="cannot name an archive folder"):
+        rebuild_indexes(output, name, env, title="Dots")
+    with pytest.raises(ConfigError, match="cannot name an archive folder"):
+        remove_uncommitted(output, name, ())
+    assert sorted(p.name for p in (tmp_path / "ws").iterdir()) == ["output"]
+    assert list(output.iterdir()) == []
