@@ -204,6 +204,9 @@ class Fetcher:
                              "(the per-request deadline)") from None
         except httpx.HTTPError as exc:
             raise FetchError(f"cannot fetch {url}: {_describe(exc)}") from None
+        except (httpx.InvalidURL, UnicodeError) as exc:  # a control character, a bad IDNA name:
+            # not HTTPError, so one such item link failed its whole feed as an "unexpected error"
+            raise FetchError(f"{url[:200]!r} is not a valid address ({str(exc)[:200]})") from None
         finally:
             asyncio.get_running_loop().call_later(slots.delay, slots.semaphore.release)
 

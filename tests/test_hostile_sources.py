@@ -489,3 +489,16 @@ def test_waiting_for_a_busy_host_does_not_use_up_a_source_deadline(server: WebSe
     sources = [feed(server, f"/q{i}.xml", deadline=1, source_deadline=0.5) for i in range(6)]
     found = collect_all(sources, Path("."), NOW, None, Policy(per_host=1, host_delay=0.25))
     assert [(c.status, len(c.articles)) for c in found] == [("ok", 1)] * 6, [c.message for c in found]
+
+
+def test_an_item_link_httpx_cannot_send_is_a_problem_on_that_item(server: WebServer) -> None:
+    """httpx raises InvalidURL or IDNAError (not HTTPError) on "http://xn--/" or a host with a
+    zero-width space: one such item link failed the whole feed as an "unexpected error"."""
+    server.routes["/idna.xml"] = Reply(body=rss(
+        item("i1", "http://xn--/a", "Bad punycode"), item("i2", "http://ex\u200bample.test/b", "Invisible"),
+        item("i3", server.url("/story.html"), "Good")), headers=XML)
+    server.routes["/story.html"] = Reply(body=ARTICLE, headers={"Content-Type": "text/html"})
+    got = run(feed(server, "/idna.xml", full_text=True))["/idna.xml"]
+    assert got.status == "ok", got.message
+    assert sorted(a.title for a in got.articles) == ["Bad punycode", "Good", "Invisible"]
+    assert len(got.problems) == 2 and all("is not a valid address" in p.message for p in got.problems)
