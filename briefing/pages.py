@@ -44,10 +44,21 @@ def _text(value: object) -> str:
     return shown(str(value))
 
 
+def _dicts(value: object) -> list[dict[str, Any]]:
+    """The objects of a list read from an archived ``briefing.json``; anything else is none.
+
+    Why: one archived file with a null or odd-typed list (edited by hand, or written by
+    another version) raised TypeError in the index rebuild, which runs after an edition
+    is committed, so every later build of the schedule failed and the index went stale.
+    """
+    return [x for x in value if isinstance(x, dict)] if isinstance(value, list) else []
+
+
 def _edition_view(entry: ArchivedEdition) -> dict[str, Any]:
     """What the index, feed and incident pages need to know about one edition."""
     data = entry.data or {}
-    incidents = [i for i in data.get("incidents", []) if isinstance(i, dict)]
+    incidents = _dicts(data.get("incidents"))
+    window = data.get("window")
     label = entry.day.strftime("%A, %d %B %Y")
     if entry.number > 1:
         label += f" (edition {entry.number})"
@@ -61,22 +72,22 @@ def _edition_view(entry: ArchivedEdition) -> dict[str, Any]:
         "label": label,
         "title": _text(data.get("title", "")),
         "timezone": str(data.get("timezone", "UTC")),
-        "window_end": parse_time((data.get("window") or {}).get("end")),
+        "window_end": parse_time(window.get("end") if isinstance(window, dict) else None),
         "incidents": [
             {
                 "id": str(i.get("id", "")),
                 "title": _text(i.get("title", "")),
                 "status": str(i.get("status", "new")),
                 "href": f"incidents/{incident_file(str(i.get('id', '')))}",
-                "summary": " ".join(_text(s.get("text", "")) for s in i.get("summary", [])),
-                "articles": len(i.get("articles", [])),
+                "summary": " ".join(_text(s.get("text", "")) for s in _dicts(i.get("summary"))),
+                "articles": len(_dicts(i.get("articles"))),
             }
             for i in incidents
         ],
         "incident_count": len(incidents),
-        "article_count": sum(len(i.get("articles", [])) for i in incidents),
-        "failed_sources": [_text(s.get("name", "")) for s in data.get("sources", [])
-                           if isinstance(s, dict) and s.get("status", "ok") != "ok"],
+        "article_count": sum(len(_dicts(i.get("articles"))) for i in incidents),
+        "failed_sources": [_text(s.get("name", "")) for s in _dicts(data.get("sources"))
+                           if s.get("status", "ok") != "ok"],
     }
 
 
@@ -141,8 +152,8 @@ def incident_pages(env: jinja2.Environment, schedule: str, title: str,
     """One page per incident id, its coverage in every edition that carried it, oldest first."""
     seen: dict[str, list[tuple[ArchivedEdition, dict[str, Any]]]] = {}
     for entry in reversed(editions):  # oldest first: a story unfolds forwards
-        for inc in (entry.data or {}).get("incidents", []):
-            if isinstance(inc, dict) and inc.get("id"):
+        for inc in _dicts((entry.data or {}).get("incidents")):
+            if inc.get("id"):
                 seen.setdefault(str(inc["id"]), []).append((entry, inc))
     pages = {}
     for incident_id, items in seen.items():
@@ -164,7 +175,7 @@ def incident_pages(env: jinja2.Environment, schedule: str, title: str,
 
 
 def _appearance(entry: ArchivedEdition, inc: dict[str, Any]) -> dict[str, Any]:
-    articles = {str(a.get("id")): a for a in inc.get("articles", []) if isinstance(a, dict)}
+    articles = {str(a.get("id")): a for a in _dicts(inc.get("articles"))}
     anchor = "incident-" + incident_file(str(inc.get("id", ""))).removesuffix(".html")
     view = _edition_view(entry)
     return {
@@ -178,7 +189,7 @@ def _appearance(entry: ArchivedEdition, inc: dict[str, Any]) -> dict[str, Any]:
                 "source": _text(articles.get(str(s.get("article_id")), {}).get("source", "")),
                 "href": safe_url(articles.get(str(s.get("article_id")), {}).get("url", "")),
             }
-            for s in inc.get("summary", [])
+            for s in _dicts(inc.get("summary"))
         ],
         "articles": [
             {

@@ -8,6 +8,7 @@ page. Each test names the place it guards.
 from __future__ import annotations
 
 import io
+import json
 import unicodedata
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -21,6 +22,7 @@ from briefing import mail, render
 from briefing.archive import rebuild_indexes, remove_uncommitted, write_edition
 from briefing.errors import ConfigError
 from briefing.models import Article, Edition, Incident, SourceHealth, SummarySentence
+from briefing.render import incident_file
 
 NOW = datetime(2026, 1, 28, 21, 30, tzinfo=UTC)
 
@@ -351,3 +353,27 @@ def test_a_schedule_name_cannot_move_the_archive_out_of_output(tmp_path: Path, n
         remove_uncommitted(output, name, ())
     assert sorted(p.name for p in (tmp_path / "ws").iterdir()) == ["output"]
     assert list(output.iterdir()) == []
+
+
+# --- the archive's own files -------------------------------------------------------
+
+
+def test_an_odd_archived_json_does_not_stop_the_index_rebuild(tmp_path: Path) -> None:
+    """The index, feed and incident pages are rebuilt from every archived briefing.json
+    after an edition is committed; one file with a null or odd-typed list raised
+    TypeError there, so every later build of the schedule failed."""
+    edition = _edition([_article("a1", "https://harbour.example/1")])
+    pages = _archive(tmp_path, edition)
+    assert "incidents/port-strike.html" in pages
+    odd = json.loads(render.render_json(edition))
+    odd["window"] = "yesterday"
+    odd["incidents"][0].update(summary=None, articles=["a1", None])
+    odd["incidents"].append({"id": "second", "title": "Second", "summary": ["text"],
+                             "articles": None})
+    folder = tmp_path / "news" / "2026" / "01" / "30"
+    folder.mkdir(parents=True)
+    (folder / "briefing.json").write_text(json.dumps(odd), encoding="utf-8")
+    rebuild_indexes(tmp_path, "news", render.make_environment(), title="Morning Brief")
+    index = (tmp_path / "news" / "index.html").read_text(encoding="utf-8")
+    assert "Friday, 30 January 2026" in index and "Thursday, 29 January 2026" in index
+    assert (tmp_path / "news" / "incidents" / incident_file("second")).is_file()
