@@ -293,8 +293,13 @@ def title_from_sentence(text: str, max_words: int = 15) -> str:
     words = first.split()
     if len(words) <= max_words:
         return first
-    cuts = [m.start() for m in _CUT.finditer(first)
-            if 6 <= len(first[: m.start()].split()) <= max_words]
+    cuts = []
+    for match in _CUT.finditer(first):  # words before a cut only grow: stop past max_words,
+        count = len(first[: match.start()].split())  # else a 1 MB "word, word, ..." took minutes
+        if count > max_words:
+            break
+        if count >= 6:
+            cuts.append(match.start())
     if cuts:
         return first[: cuts[-1]].rstrip(" ,;")
     return " ".join(words[:max_words]).rstrip(",;:") + "…"

@@ -502,3 +502,28 @@ def test_an_item_link_httpx_cannot_send_is_a_problem_on_that_item(server: WebSer
     assert got.status == "ok", got.message
     assert sorted(a.title for a in got.articles) == ["Bad punycode", "Good", "Invisible"]
     assert len(got.problems) == 2 and all("is not a valid address" in p.message for p in got.problems)
+
+
+def test_a_title_from_a_huge_comma_sentence_looks_at_its_start_only() -> None:
+    """title_from_sentence split the text before every comma of the sentence: quadratic, so a
+    1 MB "word, word, ..." clipping (or untitled feed item) took minutes. Counted, not timed:
+    the number of str.split calls must not grow with the sentence."""
+    import sys
+
+    from briefing.clean import title_from_sentence
+
+    splits = 0
+
+    def count(frame: object, event: str, arg: object) -> None:
+        nonlocal splits
+        if event == "c_call" and getattr(arg, "__name__", "") == "split":
+            splits += 1
+
+    sentence = "Officials said on Monday " + "word, " * 5000 + "end."
+    sys.setprofile(count)
+    try:
+        title = title_from_sentence(sentence)
+    finally:
+        sys.setprofile(None)
+    assert title == "Officials said on Monday " + ", ".join(["word"] * 11)  # 15 words, as before
+    assert splits < 40, splits
