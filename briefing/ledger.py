@@ -311,7 +311,9 @@ def load_edition(path: Path) -> Edition:
     incidents = tuple(Incident(
         id=i["id"], title=i["title"], status=i.get("status", "new"),
         first_seen=when(i.get("first_seen")), updated=when(i.get("updated")),
-        summary=tuple(SummarySentence(text=s["text"], article_id=s["article_id"]) for s in i["summary"]),
+        summary=tuple(SummarySentence(text=s["text"], article_id=s["article_id"],
+                                      also_in=tuple(s.get("also_in") or ()), new=s.get("new", True))
+                      for s in i["summary"]),
         articles=tuple(Article(id=a["id"], url=a["url"], source=a["source"], title=a["title"], text="",
                                published=when(a.get("published"))) for a in i["articles"]),
     ) for i in data["incidents"])

@@ -174,6 +174,27 @@ def incident_pages(env: jinja2.Environment, schedule: str, title: str,
     return pages
 
 
+def _summary(inc: dict[str, Any], articles: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The summary's sentences; in an updated incident, those new since the edition
+    before are `fresh` (as on the edition page: none when all are new)."""
+    sentences = _dicts(inc.get("summary"))
+    new = [inc.get("status") == "updated" and s.get("new") is True for s in sentences]
+    some = any(new) and not all(new)
+    return [_sentence(s, articles, some and fresh) for s, fresh in zip(sentences, new, strict=True)]
+
+
+def _sentence(s: dict[str, Any], articles: dict[str, dict[str, Any]], fresh: bool) -> dict[str, Any]:
+    """A summary sentence with a mark for each outlet it came from (its article first,
+    then the others that said it: `also_in`). `source` and `href` stay for templates
+    written before `marks`."""
+    also = s.get("also_in")
+    ids = [str(s.get("article_id")), *(str(x) for x in (also if isinstance(also, list) else ()))]
+    marks = [{"source": _text(articles[i].get("source", "")), "href": safe_url(articles[i].get("url", ""))}
+             for i in dict.fromkeys(ids) if i in articles]
+    first = marks[0] if marks else {"source": "", "href": ""}
+    return {"text": _text(s.get("text", "")), **first, "marks": marks, "fresh": fresh}
+
+
 def _appearance(entry: ArchivedEdition, inc: dict[str, Any]) -> dict[str, Any]:
     articles = {str(a.get("id")): a for a in _dicts(inc.get("articles"))}
     anchor = "incident-" + incident_file(str(inc.get("id", ""))).removesuffix(".html")
@@ -183,14 +204,7 @@ def _appearance(entry: ArchivedEdition, inc: dict[str, Any]) -> dict[str, Any]:
         "href": f"../{view['href']}#{anchor}",
         "title": _text(inc.get("title", "")),
         "status": str(inc.get("status", "new")),
-        "summary": [
-            {
-                "text": _text(s.get("text", "")),
-                "source": _text(articles.get(str(s.get("article_id")), {}).get("source", "")),
-                "href": safe_url(articles.get(str(s.get("article_id")), {}).get("url", "")),
-            }
-            for s in _dicts(inc.get("summary"))
-        ],
+        "summary": _summary(inc, articles),
         "articles": [
             {
                 "source": _text(a.get("source", "")),

@@ -26,10 +26,13 @@ Template variables of ``edition.html`` (the README copies this list):
 ``incidents``    list of dicts, in ranked order, one per incident:
                  ``incident`` (the `Incident`), ``number`` (1-based), ``anchor``
                  (HTML id), ``status`` (``new`` | ``updated``), ``sentences`` (list of
-                 ``{"text", "marks": [{"tag", "href", "title", "long"}]}``: the summary with its
-                 attribution marks), ``articles`` (list of ``{"article", "href"}``,
-                 oldest first), ``timeline`` (list of ``{"day", "articles"}`` when the
-                 incident spans several days, else empty), ``outlets`` (sorted names).
+                 ``{"text", "marks": [{"tag", "href", "title", "long"}], "fresh"}``: the
+                 summary with its attribution marks; ``fresh`` is true for a sentence of an
+                 updated incident that no earlier edition carried, unless all are new),
+                 ``fresh`` (``"some"`` or ``"all"`` sentences new since the last edition, or
+                 ``""``), ``articles`` (list of ``{"article", "href"}``, oldest first),
+                 ``timeline`` (list of ``{"day", "articles"}`` when the incident spans
+                 several days, else empty), ``outlets`` (sorted names).
 ``sources``      list of `SourceHealth`, failing ones first.
 ``problems``     list of `Problem`.
 ``archive_root`` relative URL of the schedule's archive folder (``../../../`` for an
@@ -383,18 +386,23 @@ def _incident_view(incident: Incident, number: int, tz: str,
     articles = sorted(incident.articles, key=_published_key)
     cited = [[s.article_id, *[x for x in s.also_in if x != s.article_id]]
              for s in incident.summary]
+    # In an incident of an earlier edition the sentences new since then are highlighted;
+    # when every sentence is new the incident says so instead of highlighting them all.
+    new = [incident.status == "updated" and s.new for s in incident.summary]
+    some = any(new) and not all(new)
     sentences = []
     for k, s in enumerate(incident.summary):
         # a run of sentences from the same article is cited once, at its end
         same_as_next = k + 1 < len(cited) and cited[k + 1] == cited[k]
         marks = [] if same_as_next else [_mark(by_id[i], link) for i in cited[k] if i in by_id]
-        sentences.append({"text": s.text, "marks": marks})
+        sentences.append({"text": s.text, "marks": marks, "fresh": some and new[k]})
     return {
         "incident": incident,
         "number": number,
         "anchor": "incident-" + incident_file(incident.id).removesuffix(".html"),
         "status": incident.status,
         "sentences": sentences,
+        "fresh": "some" if some else "all" if any(new) else "",
         "articles": [{"article": a, "href": link(a.url)} for a in articles],
         "timeline": _timeline(articles, tz),
         "outlets": sorted({a.source for a in incident.articles}),
@@ -600,7 +608,8 @@ def _incident_dict(incident: Incident) -> dict[str, Any]:
         "score": incident.score,
         "reasons": list(incident.reasons),
         "evidence": list(incident.evidence),
-        "summary": [{"text": s.text, "article_id": s.article_id} for s in incident.summary],
+        "summary": [{"text": s.text, "article_id": s.article_id, "also_in": list(s.also_in),
+                     "new": s.new} for s in incident.summary],
         "articles": [
             {
                 "id": a.id,

@@ -14,6 +14,7 @@ from pypdf import PdfReader
 
 from briefing.cli import main
 from briefing.config import load_schedule
+from briefing.models import Incident
 from briefing.pipeline import BuildResult, build
 from briefing.store import Store
 
@@ -218,14 +219,39 @@ def test_seeds_make_two_incidents_without_boilerplate(tmp_path: Path) -> None:
 def test_replaying_three_days_follows_the_ongoing_incident(demo_workspace: Path) -> None:
     ongoing = set(GROUND["incidents"][GROUND["ongoing"]])
     statuses = []
+    told: set[str] = set()
     for day in ("2026-11-20", "2026-11-21", "2026-11-22"):
         result = _build(demo_workspace, day=date.fromisoformat(day), now=DEMO_NOW)
         assert result.edition is not None
         [incident] = [i for i in result.edition.incidents
                       if {Path(a.url).name for a in i.articles} & ongoing]
         statuses.append((incident.id, incident.status))
+        assert result.path is not None and any(s.new for s in incident.summary)
+        _check_new_sentences_marked(result.path, incident, told)
+        told |= {s.text for s in incident.summary}
     assert [s for _, s in statuses] == ["new", "updated", "updated"]
     assert len({i for i, _ in statuses}) == 1
+
+
+def _check_new_sentences_marked(folder: Path, incident: Incident, told: set[str]) -> None:
+    """What is new since the last edition is marked: in the JSON (`new`), and on the page,
+    in an updated incident only: its new sentences highlighted (`<ins class="fresh">`), or
+    a note when all of them are new."""
+    import html as html_lib
+
+    data = json.loads((folder / "briefing.json").read_text())
+    [item] = [i for i in data["incidents"] if i["id"] == incident.id]
+    new = [s["new"] for s in item["summary"]]
+    assert new == [s["text"] not in told for s in item["summary"]]
+    section = (folder / "index.html").read_text().split(f'id="incident-{incident.id}', 1)[1]
+    section = section.split("</article>", 1)[0]
+    fresh = [html_lib.unescape(t) for t in re.findall(r'<ins class="fresh">(.*?)</ins>', section)]
+    if incident.status == "new":
+        assert fresh == [] and "since the last edition" not in section
+    elif all(new):
+        assert fresh == [] and "summary all new since the last edition" in section
+    else:
+        assert fresh == ["highlighted", *(s["text"] for s in item["summary"] if s["new"])]
 
 
 def test_cli_build_twice_and_exit_codes(demo_workspace: Path) -> None:

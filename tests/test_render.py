@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
@@ -367,7 +368,8 @@ def test_json_has_the_contract_fields() -> None:
     inc = data["incidents"][0]
     assert {"id", "title", "status", "first_seen", "updated", "score", "reasons",
             "evidence", "summary", "articles"} <= inc.keys()
-    assert inc["summary"][0] == {"text": f"Body {HOSTILE} text.", "article_id": "evil"}
+    assert inc["summary"][0] == {"text": f"Body {HOSTILE} text.", "article_id": "evil", "also_in": [],
+                                 "new": True}
     assert set(inc["articles"][0]) == {"id", "url", "source", "title", "published"}
     assert data["sources"][1] == {"name": "Gone Gazette", "status": "gone",
                                   "message": "HTTP 410", "articles": 0}
@@ -518,3 +520,48 @@ def test_demo_html_is_inert_and_its_anchors_resolve(demo: tuple[Edition, str, by
     local = [str(a["href"])[1:] for t, a in tags if t == "a" and str(a.get("href", "")).startswith("#")]
     assert local and set(local) <= ids
     assert 'href="../../../index.html"' in html
+
+
+def _updated(new: tuple[bool, bool]) -> Edition:
+    """make_edition's second incident (updated) with its two sentences new or not."""
+    edition = make_edition()
+    inc = edition.incidents[1]
+    summary = tuple(replace(s, new=flag) for s, flag in zip(inc.summary, new, strict=True))
+    return replace(edition, incidents=(edition.incidents[0], replace(inc, summary=summary),
+                                       *edition.incidents[2:]))
+
+
+def _fresh(html: str) -> list[str]:
+    return re.findall(r'<ins class="fresh"[^>]*>(.*?)</ins>', html)  # the mail's CSS is inlined
+
+
+def test_an_update_highlights_what_is_new_since_the_last_edition(env, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """In an updated incident the sentences no earlier edition carried are highlighted,
+    on the edition page, in the archive's incident page and in the mail; a new incident's
+    are all new, so nothing is highlighted there."""
+    from briefing import mail
+    from briefing.archive import rebuild_indexes, write_edition
+    from briefing.ledger import load_edition
+
+    edition = _updated((False, True))
+    html = render_html(edition, env)
+    assert _fresh(html) == ["highlighted", "Workers walked out over pay."]
+    assert "new since the last edition" in html
+    folder = write_edition(tmp_path, edition, {"index.html": html.encode(),
+                                               "briefing.json": render_json(edition).encode()})
+    rebuild_indexes(tmp_path, edition.schedule, env, title=edition.title)
+    page = (tmp_path / "demo" / "incidents" / "inc-2.html").read_text()
+    assert _fresh(page) == ["Workers walked out over pay."]
+    assert 'harbourtimes.example/a1x">Harbour Times</a>' in page  # also_in: every outlet marked
+    again = load_edition(folder / "briefing.json")  # what a retried mail is built from
+    assert again.incidents[1].summary == edition.incidents[1].summary
+    letter = mail.compose(again, env, pdf=None, attach_pdf=False, max_mail_mb=20, edition_url=None,
+                          archive_root=None, pdf_location="x")
+    assert _fresh(letter.html)[1:] == ["Workers walked out over pay."]
+    assert "[new] Workers walked out" in letter.text and "[new] Cranes" not in letter.text
+
+
+def test_an_update_all_new_says_so_instead_of_highlighting_everything(env) -> None:  # type: ignore[no-untyped-def]
+    html = render_html(_updated((True, True)), env)
+    assert _fresh(html) == [] and "summary all new since the last edition" in html
+    assert "new since the last edition" not in render_html(_updated((False, False)), env)
