@@ -21,6 +21,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import regex
+
 from briefing.furniture import is_byline, strip_dateline
 from briefing.language import told_language
 from briefing.models import Article
@@ -69,6 +71,10 @@ _ATTRIBUTION = re.compile(r"\b(?:said|says|told|added|according|asked|wrote|stat
 _QUOTED = re.compile(r"“[^”]*”?|\"[^\"]*\"?")
 # "Mr. Lang said ..." refers back to where Mr. Lang was introduced.
 _SURNAME_ONLY = re.compile(r"(?:Mr|Mrs|Ms|Dr)\. [A-Z][\w'’-]+ [a-z]")
+# A run this long without a space, outside Chinese and Japanese (written without them):
+# a link, a hash or a mangled table. No reader reads it, and WeasyPrint lays out an
+# unbreakable run in time that grows with its square (8,000 characters: about 8 s).
+_LONG_RUN = regex.compile(r"[^\s\p{Han}\p{Hiragana}\p{Katakana}ー]{81,}")
 _DANGLING_WORDS = 15  # shorter sentences that lean on a neighbour are dropped, longer ones
 _MIN_WORDS = 6
 _MAX_WORDS = 80
@@ -138,7 +144,7 @@ def _judge(sentence: str, tokens: list[str], english: bool = True) -> tuple[bool
     The verb test knows English verbs only: in another language it would drop most
     short sentences ("Die Schulen bleiben geschlossen."), so there it is skipped.
     """
-    if not _MIN_WORDS <= len(tokens) <= _MAX_WORDS:
+    if not _MIN_WORDS <= len(tokens) <= _MAX_WORDS or _LONG_RUN.search(sentence):
         return False, False
     fragment = english and len(tokens) < _VERB_CHECK and not _has_verb(tokens)
     if not _TERMINAL.search(sentence) or fragment:

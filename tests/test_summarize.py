@@ -155,6 +155,18 @@ def test_no_captions_bylines_promotions_or_dangling_sentences() -> None:
         assert furniture not in full
 
 
+def test_a_sentence_with_an_unbroken_run_of_characters_is_not_a_candidate() -> None:
+    """A link, a hash or a mangled table is not read by anyone, and an 8,000-character run
+    took WeasyPrint about 8 s to lay out. Long words and Chinese sentences stay."""
+    blob = "The ferry operator posted the full passenger list at " + "x" * 8000 + " on Friday."
+    german = "Der Bundestag beriet am Freitag das Rindfleischetikettierungsüberwachungsgesetz erneut."
+    chinese = "北京市气象台发布暴雨红色预警，" * 6 + "门头沟区降雨量最大。"
+    arts = [replace(ARTICLES[0], id=f"x{i}", text=t) for i, t in enumerate((blob, german, chinese))]
+    texts = [c.text for c in candidates(arts)]
+    assert not any("xxxx" in t for t in texts)
+    assert german in texts and chinese in texts
+
+
 def test_dateline_stripped_but_sentence_kept() -> None:
     texts = [c.text for c in candidates(ARTICLES)]
     assert any(t.startswith("The Island Wren ferry struck a sandbank") for t in texts)
