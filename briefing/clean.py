@@ -115,6 +115,7 @@ _RELATED = re.compile(
 _CAPTION_LEAD = re.compile(
     r"^(?!(?:after|before|in|on|at|during|following|while|when|as|meanwhile|however|"
     r"speaking|according|since|with|for|by|from|under|despite|amid|if|but|and)\b)"
+    r"(?![^,]*\b(?:[a-z]{3,}ed|was|were|had|has|have|did|said|told|took|made|gave|went|came)\b)"
     r"[^,;:\"“]{3,80}, \w+ing\b(?!.*\b(?:said|says|told)\b)",
     re.I,
 )
@@ -128,8 +129,13 @@ class _Cleaned:
     dropped: list[str] = field(default_factory=list)
 
 
-_MD_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
-_MD_LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
+# Markdown images and links. Neither bracket part may hold its own opening bracket, so
+# every match attempt stops at the next one: "[[[[..." or "[a](" * n in one line took
+# time growing with the square of the line (8 KB: 2 s, 1 MB: about an hour), and a folder
+# is read with no deadline. The target may hold one level of parentheses ("a_(b)").
+_MD_TARGET = r"\((?:[^()]|\([^()]*\))*\)"
+_MD_IMAGE = re.compile(r"!\[[^\[\]]*\]" + _MD_TARGET)
+_MD_LINK = re.compile(r"\[([^\[\]]+)\]" + _MD_TARGET)
 _LIST_MARK = re.compile(r"^(?:[-*+•]|\d{1,2}[.)])\s+")
 _ITEM = re.compile(r"^(?:[-*+•|]|\d{1,2}[.)])\s")
 
@@ -256,7 +262,12 @@ def _drop_edges(lines: list[str], dropped: list[str]) -> list[str]:
 
 
 def _is_lead_caption(line: str) -> bool:
-    """"Kim Jong-un, standing in front of a missile.": a name, then a participle, no verb."""
+    """"Kim Jong-un, standing in front of a missile.": a name, then a participle, no verb.
+
+    Captions are written in the present ("Rescuers search the rubble, looking for ...");
+    a past tense before the comma makes a news sentence, and an article's first one
+    ("The council published the report on Friday, citing ...") was dropped as a caption.
+    """
     return word_count(line) <= 20 and bool(_CAPTION_LEAD.match(line))
 
 

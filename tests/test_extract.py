@@ -203,6 +203,18 @@ def test_markdown_title_heading_and_hard_wrapped_paragraphs() -> None:
     ]
 
 
+def test_markdown_links_keep_their_text_and_brackets_without_a_link_stay() -> None:
+    """A target may hold parentheses (a Wikipedia address); a line of brackets that is no
+    link is left as it is (those lines once took time growing with their square)."""
+    text = ("The council published [the full report](https://example.org/Report_(2026)) and "
+            "![a map](map.png \"Flood map\") on Friday, citing [section 4] of the plan.\n\n"
+            "Councillors will vote on it next week, the mayor said in a statement.\n")
+    body = " ".join(clean.clean_text(text).split())
+    assert body.startswith("The council published the full report and on Friday, citing [section 4] of")
+    junk = "Readers wrote " + "[a](" * 2000 + " and " + "[" * 8000 + " to the paper on Monday."
+    assert clean.clean_text(junk) == junk
+
+
 def test_title_from_first_sentence_is_short_and_text_free_clipping_has_no_date() -> None:
     raw = (
         "SEOUL, Jan. 28 (Yonhap) -- The central bank kept its key rate unchanged on Wednesday "
