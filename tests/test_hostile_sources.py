@@ -356,19 +356,25 @@ def test_a_malformed_canonical_link_loses_only_itself(server: WebServer, canonic
         (server.url("/canon.html"), datetime(2026, 3, 10, 10, 15, tzinfo=UTC))]
 
 
-def test_a_feed_of_thousands_of_new_items_gives_the_newest_200(server: WebServer) -> None:
+def test_a_feed_of_thousands_of_new_items_is_taken_200_a_poll_newest_first(server: WebServer) -> None:
     """5,000 new items (a flood, or an archive) became 5,000 articles for one edition, and
-    as teasers 5,000 page fetches that outlasted the source's deadline."""
+    as teasers 5,000 page fetches that outlasted the source's deadline. The rest wait for
+    the next polls, which read the feed again even though it has not changed."""
     items = [item(f"m{i}", f"https://x.org/m{i}", f"Story {i}",
                   f"Tue, 10 Mar 2026 {i // 60 % 12:02d}:{i % 60:02d}:00 GMT") for i in range(300)]
-    server.routes["/many.xml"] = Reply(body=rss(*items), headers=XML)  # oldest first
-    got = run(feed(server, "/many.xml"))["/many.xml"]
+    server.routes["/many.xml"] = Reply(body=rss(*items), headers={**XML, "ETag": '"v1"'})  # oldest first
+    source = feed(server, "/many.xml")
+    got = run(source)["/many.xml"]
     assert got.status == "ok", got.message
     assert [a.title for a in got.articles] == [f"Story {i}" for i in range(100, 300)]
     assert [p.message for p in got.problems] == [
-        "/many.xml: the feed has 300 new items, more than one poll takes; collected the newest 200 "
-        "and skipped the others"]
-    assert got.state is not None and len(got.state.seen) == 300  # the others are not taken later
+        "/many.xml: the feed has 300 new items, more than one poll takes; collected the newest 200, "
+        "the other 100 come with the next polls"]
+    assert got.state is not None and len(got.state.seen) == 200
+    [again] = collect_all([source], Path("."), NOW, {source.name: got.state}, FAST)
+    assert again.polled, again.message
+    assert [a.title for a in again.articles] == [f"Story {i}" for i in range(100)]
+    assert again.problems == [] and again.state is not None and len(again.state.seen) == 300
 
 
 def test_absurd_publisher_intervals_are_capped_not_fatal(server: WebServer) -> None:

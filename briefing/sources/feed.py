@@ -283,8 +283,11 @@ async def poll_feed_url(source: Source, state: FetchState, ctx: Context, url: st
                                        message=f"{source.name}: {parsed.warning}"))
     if parsed.ttl_minutes:
         wait_at_least(state, ctx.now, parsed.ttl_minutes * 60, "RSS ttl")
-    await entries_to_articles(source, state, ctx, web_links(parsed.entries, got.url), result)
+    more = await entries_to_articles(source, state, ctx, web_links(parsed.entries, got.url), result)
     state.body_hash = body_hash
+    if more:  # neither a 304 nor an unchanged body may hide the rest from the next poll
+        state.etag = state.last_modified = None
+        state.body_hash = ""
     return result
 
 
@@ -319,13 +322,14 @@ def backfill_window(source: Source) -> timedelta:
 
 
 async def entries_to_articles(source: Source, state: FetchState, ctx: Context,
-                              entries: tuple[Entry, ...], result: Collected) -> None:
+                              entries: tuple[Entry, ...], result: Collected) -> bool:
     """New or changed entries -> articles in `result`; `state.seen` remembers what was done.
 
     On the first poll, items older than the backfill window (and undated items beyond
     the first few) are remembered but not collected: adding a source never floods an
     edition. An item whose article page could not be fetched is kept with the feed's
-    text and remembered as incomplete, so the next poll tries the page again.
+    text and remembered as incomplete, so the next poll tries the page again. Returns
+    whether new items were left for the next poll (more than MAX_NEW_ITEMS).
     """
     first = state.first_poll is None
     since = ctx.now - backfill_window(source)
@@ -343,8 +347,9 @@ async def entries_to_articles(source: Source, state: FetchState, ctx: Context,
             done[key] = digest
             continue
         todo.append((key, entry, digest))
-    if len(todo) > MAX_NEW_ITEMS:
-        todo = _newest(source, todo, done, result)
+    more = len(todo) > MAX_NEW_ITEMS
+    if more:
+        todo = _newest(source, todo, result)
     drafts: list[Article] = await ctx.run(
         feed_articles, source, [(key, entry) for key, entry, _ in todo], ctx.now) if todo else []
     wanted = [i for i, (_, entry, _) in enumerate(todo) if _wants_page(source, entry)]
@@ -362,24 +367,26 @@ async def entries_to_articles(source: Source, state: FetchState, ctx: Context,
     state.remember(done)
     if first:
         state.first_poll = ctx.now
+    return more
 
 
-def _newest(source: Source, todo: list[tuple[str, Entry, str]], done: dict[str, str],
+def _newest(source: Source, todo: list[tuple[str, Entry, str]],
             result: Collected) -> list[tuple[str, Entry, str]]:
-    """The newest MAX_NEW_ITEMS of `todo` (in feed order); the others are remembered in
-    `done` as handled and the skip is a Problem on the source.
+    """The newest MAX_NEW_ITEMS of `todo` (in feed order); the others stay unhandled, so
+    the next polls take them, newest first, and the wait is a Problem on the source.
 
     Why: a feed of 5,000 new items (a flood, or an archive) became 5,000 articles in
     one edition, and as teasers 5,000 page fetches that outlasted the source's deadline,
-    failing the source with nothing collected.
+    failing the source with nothing collected. Dropping the others would lose articles
+    a busy feed really published.
     """
     oldest = datetime.min.replace(tzinfo=UTC)
     ranked = sorted(todo, key=lambda item: item[1].published or oldest, reverse=True)
     keep = {key for key, _, _ in ranked[:MAX_NEW_ITEMS]}
-    done.update({key: digest for key, _, digest in todo if key not in keep})
     result.problems.append(Problem(stage="collect", source=source.name, message=(
         f"{source.name}: the feed has {len(todo)} new items, more than one poll takes; "
-        f"collected the newest {MAX_NEW_ITEMS} and skipped the others")))
+        f"collected the newest {MAX_NEW_ITEMS}, the other {len(todo) - MAX_NEW_ITEMS} "
+        "come with the next polls")))
     return [item for item in todo if item[0] in keep]
 
 
