@@ -533,3 +533,30 @@ def test_a_title_from_a_huge_comma_sentence_looks_at_its_start_only() -> None:
         sys.setprofile(None)
     assert title == "Officials said on Monday " + ", ".join(["word"] * 11)  # 15 words, as before
     assert splits < 40, splits
+
+
+def test_a_page_that_breaks_the_extractor_loses_only_that_page(server: WebServer,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fault injected into extraction: the item keeps its feed text, the other items
+    their pages, and the problem names the page; before, the whole feed failed."""
+    from briefing.sources import feed as feed_module
+
+    real = feed_module.extract_page
+
+    def extract(html: str, url: str, name: str) -> object:
+        if url.endswith("/bad"):
+            raise KeyError("a bug in the extractor")
+        return real(html, url, name)
+
+    monkeypatch.setattr(feed_module, "extract_page", extract)
+    page = ("<html><head><title>Good page</title></head><body><article><p>"
+            + "The harbour reopened on Tuesday after the storm, the port authority said. " * 8
+            + "</p></article></body></html>").encode()
+    server.routes["/good"] = server.routes["/bad"] = Reply(body=page, headers={"Content-Type": "text/html"})
+    server.routes["/two.xml"] = Reply(body=rss(item("b", server.url("/bad"), "Bad page"),
+                                               item("g", server.url("/good"), "Good page")), headers=XML)
+    got = run(feed(server, "/two.xml", full_text=True))["/two.xml"]
+    assert got.status == "ok", got.message
+    assert {a.title for a in got.articles} == {"Bad page", "Good page"}
+    assert [p.message for p in got.problems] == [
+        f"/two.xml: article page {server.url('/bad')}: unexpected error: KeyError: 'a bug in the extractor'"]

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import logging
 import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -39,6 +40,7 @@ PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 TEASER_CHARS = 1200  # calibre's rule of thumb: shorter feed text is a teaser, not the article
 DEFAULT_BACKFILL = timedelta(hours=24)
 UNDATED_ON_FIRST_POLL = 10
+log = logging.getLogger(__name__)
 MAX_NEW_ITEMS = 200  # per poll: real feeds carry 10-100 items; 80,000 one-line items fit in 10 MB
 _BLOCKS = re.compile(r"(?i)<\s*(/p|br\s*/?|/div|/h[1-6]|/li|/blockquote|/tr)\s*>")
 
@@ -425,6 +427,11 @@ async def fetch_article(source: Source, url: str, ctx: Context, result: Collecte
     except FetchError as exc:
         result.problems.append(Problem(stage="collect", source=source.name,
                                        message=f"{source.name}: article page {url}: {exc.message}"))
+        return None
+    except Exception as exc:  # one page that breaks the extractor must not fail the whole feed
+        log.exception("extracting %s for %s failed", url, source.name)
+        result.problems.append(Problem(stage="collect", source=source.name, message=(
+            f"{source.name}: article page {url}: unexpected error: {type(exc).__name__}: {exc}")))
         return None
     if article is None:
         result.problems.append(Problem(stage="collect", source=source.name,
