@@ -343,3 +343,6 @@ def test_printable_drops_control_characters_and_keeps_line_structure() -> None:
     raw = "Tab\there\r\nA\x01B\x7f\x9bC\x0bD\x0cE\u2028F\x85G\ud800H\ufffe"
     assert clean.printable(raw) == "Tab\there\r\nABC\nD\nE\nF\nGH"
     assert clean.printable("Überschwemmung in Santarém — 水害") == "Überschwemmung in Santarém — 水害"
+    # invisible characters that split a word go; the joiners Persian and emoji need stay
+    assert clean.printable("Reu\u200bters \ufeffsoft\xadware wo\u2060rd") == "Reuters software word"
+    assert clean.printable("می\u200cخواهم 👩\u200d🚒") == "می\u200cخواهم 👩\u200d🚒"
