@@ -560,3 +560,17 @@ def test_a_page_that_breaks_the_extractor_loses_only_that_page(server: WebServer
     assert {a.title for a in got.articles} == {"Bad page", "Good page"}
     assert [p.message for p in got.problems] == [
         f"/two.xml: article page {server.url('/bad')}: unexpected error: KeyError: 'a bug in the extractor'"]
+
+
+def test_an_item_dated_in_the_future_is_dated_when_collected(server: WebServer) -> None:
+    """An item dated 2099 sorted above every real report and, with --date, fell after
+    every edition's cut-off: it was never published."""
+    server.routes["/future.xml"] = Reply(body=rss(
+        item("f1", "https://x.org/f", "From the future", "Thu, 01 Jan 2099 10:00:00 GMT"),
+        item("f2", "https://x.org/n", "Today", "Tue, 10 Mar 2026 10:00:00 GMT")), headers=XML)
+    got = run(feed(server, "/future.xml"))["/future.xml"]
+    assert got.status == "ok", got.message
+    assert {a.title: a.published for a in got.articles} == {
+        "From the future": NOW, "Today": datetime(2026, 3, 10, 10, 0, tzinfo=UTC)}
+    assert [p.message for p in got.problems] == [
+        "/future.xml: 1 item(s) dated in the future (up to 2099-01-01); dated when collected instead"]

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -96,8 +96,33 @@ def collect_all(sources: Sequence[Source], workspace: Path, now: datetime,
     expanded, results = expand_opml(sources, workspace)
     results += asyncio.run(_collect_many(expanded, workspace, now, states or {}, policy or Policy()))
     for collected in results:
-        collected.articles = [_printable(a) for a in collected.articles]
+        collected.articles = _undated_future([_printable(a) for a in collected.articles], collected, now)
     return results
+
+
+FUTURE_SLACK = timedelta(days=1)  # beyond any time zone mistake
+
+
+def _undated_future(articles: list[Article], collected: Collected, now: datetime) -> list[Article]:
+    """A web source's articles dated more than a day after they were fetched are dated
+    `now` instead, and the source gets one problem saying so.
+
+    Why: a feed item dated 2099 (or 31 Dec 9999) sorted above every real report, and
+    with `--date` it fell after every edition's cut-off, so it was never published.
+    Folder clippings keep their dates: a file is not fetched at `now`, and its time may
+    come from its modification time.
+    """
+    if collected.source.kind not in WEB_KINDS:
+        return articles
+    late = [a for a in articles if a.published is not None and a.published > now + FUTURE_SLACK]
+    if not late:
+        return articles
+    latest = max(a.published for a in late if a.published is not None)
+    collected.problems.append(Problem(stage="collect", source=collected.source.name, message=(
+        f"{collected.source.name}: {len(late)} item(s) dated in the future (up to {latest:%Y-%m-%d});"
+        " dated when collected instead")))
+    moved = {id(a) for a in late}
+    return [replace(a, published=now) if id(a) in moved else a for a in articles]
 
 
 TITLE_CHARS = 300  # far beyond any real headline; a longer "title" is a page's text or an attack
