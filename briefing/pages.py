@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 
 from briefing.clean import printable
-from briefing.render import CSP, incident_file, render_template, safe_url, shown
+from briefing.render import CSP, incident_file, render_template
+from briefing.untrusted import safe_url, shown
 
 if TYPE_CHECKING:
     from briefing.archive import ArchivedEdition
@@ -39,7 +40,7 @@ def parse_time(value: object) -> datetime | None:
 
 
 def _text(value: object) -> str:
-    """Archived article text as a page shows it (`briefing.render.shown`), so no title
+    """Archived article text as a page shows it (`briefing.untrusted.shown`), so no title
     or sentence reorders or draws over its neighbours."""
     return shown(str(value))
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from briefing import mail, render
+from briefing import mail, render, untrusted
 from briefing.archive import rebuild_indexes, remove_uncommitted, write_edition
 from briefing.errors import ConfigError
 from briefing.models import Article, Edition, Incident, SourceHealth, SummarySentence
@@ -243,9 +243,9 @@ def test_a_bidi_override_cannot_reorder_other_outlets_text(tmp_path: Path) -> No
 def test_right_to_left_text_keeps_its_characters() -> None:
     """Balanced controls are kept (only isolated); text without controls is untouched."""
     hebrew = "\u202bשביתה בנמל\u202c and \u2067עברית\u2069"
-    assert render.bidi_closed(hebrew) == f"{FSI}{hebrew}{PDI}"
-    assert render.bidi_closed("שביתה בנמל 28") == "שביתה בנמל 28"
-    assert render.bidi_closed(f"a{RLI}b{RLO}c{PDI}d{RLO}") == f"{FSI}a{RLI}b{RLO}c{PDI}d{RLO}{PDF}{PDI}"
+    assert untrusted.bidi_closed(hebrew) == f"{FSI}{hebrew}{PDI}"
+    assert untrusted.bidi_closed("שביתה בנמל 28") == "שביתה בנמל 28"
+    assert untrusted.bidi_closed(f"a{RLI}b{RLO}c{PDI}d{RLO}") == f"{FSI}a{RLI}b{RLO}c{PDI}d{RLO}{PDF}{PDI}"
 
 
 def _longest_mark_run(text: str) -> int:
@@ -266,13 +266,13 @@ def test_a_pile_of_combining_marks_cannot_draw_over_the_page(tmp_path: Path) -> 
     pages = _archive(tmp_path, edition)
     letter = _letter(edition)
     for name, text in {**pages, "mail.html": letter.html, "mail.txt": letter.text}.items():
-        assert _longest_mark_run(text) == render.MAX_MARKS, name
+        assert _longest_mark_run(text) == untrusted.MAX_MARKS, name
         assert "Port strike e\u0301\u0316" in text and " ends" in text, name
 
 
 def test_real_scripts_keep_their_marks() -> None:
     for text in ("Nhà nước Việt Nam", "בְּרֵאשִׁ֖ית", "བསྒྲུབས", "हिन्दी", "e\u0301" * 50):
-        assert render.shown(text) == text
+        assert untrusted.shown(text) == text
 
 
 # --- dates at the edge of the calendar ---------------------------------------------
