@@ -218,7 +218,13 @@ def _join_open_quotes(sentences: list[str]) -> list[str]:
 
 
 def _time_key(article: Article) -> datetime:
-    return article.published or article.collected or _EPOCH
+    """When an article was published (else collected); a naive time is taken as UTC, as
+    `briefing.group` takes it: a caller's list mixing naive and aware times raised
+    TypeError when the articles were sorted."""
+    when = article.published or article.collected
+    if when is None:
+        return _EPOCH
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def _norm_key(tokens: list[str]) -> str:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import numpy as np
 from scipy import sparse
@@ -329,13 +330,19 @@ def summarize(
 
 def _title_recency(articles: Sequence[Article]) -> np.ndarray:
     """Like `_recency`, per article: a story's newest titles say where it stands."""
-    times = [a.published or a.collected for a in articles]
+    times = [_aware(a.published or a.collected) for a in articles]
     known = [t for t in times if t is not None]
     if not known:
         return np.zeros(len(articles))
     newest = max(known)
     ages = np.array([(newest - t).total_seconds() / 86400 if t else _STALE_DAYS for t in times])
     return np.clip(1.0 - ages / _STALE_DAYS, 0.0, 1.0)
+
+
+def _aware(when: datetime | None) -> datetime | None:
+    """A naive time taken as UTC, as `briefing.group` takes it (mixed with aware ones,
+    it could not be subtracted)."""
+    return when if when is None or when.tzinfo else when.replace(tzinfo=UTC)
 
 
 HEADLINE_WORDS = 20  # longer than this, a "title" is a first sentence, not a headline

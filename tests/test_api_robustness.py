@@ -1,0 +1,39 @@
+"""The public API (`briefing.group`, `briefing.summarize`) on what outside callers pass.
+
+Why: evaluators call these functions directly on their own collections, with dates
+written every way, odd titles and odd sizes; each test here is a case that once
+crashed, hung or gave an order-dependent or empty answer.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import briefing
+from briefing import Article
+
+BODY = (
+    "The flood in Passau rose to 9.2 metres on Tuesday, officials said. "
+    "About 260 people were evacuated from the old town. "
+    "Mayor Ana Reis said the water would peak overnight. "
+    "Rescue teams from Bavaria helped residents leave their homes."
+)
+
+
+def _article(id: str, title: str = "Flood in Passau", text: str = BODY, **kw: object) -> Article:
+    return Article(id=id, url=f"https://example.org/{id}", source="Outlet", title=title, text=text, **kw)  # type: ignore[arg-type]
+
+
+def test_summarize_mixes_naive_and_aware_dates() -> None:
+    arts = [
+        _article("a", published=datetime(2024, 6, 1, 8)),
+        _article("b", title="Passau flood peaks", text=BODY.replace("9.2", "9.3"),
+                 published=datetime(2024, 6, 1, 9, tzinfo=UTC)),
+        _article("c", title="Danube at Passau", text=BODY + " The Danube crested at noon."),
+    ]
+    assert str(briefing.summarize(arts, words=40))
+    for incident in briefing.group(arts):
+        assert str(briefing.summarize(incident, words=40))
+    from briefing.summarize import headline
+
+    assert headline(arts)
