@@ -60,3 +60,24 @@ def test_thousands_of_copies_are_merged_without_comparing_every_pair(monkeypatch
     assert len(incidents) == 1 and len(incidents[0].articles) == 1
     assert len(incidents[0].articles[0].duplicates) == n - 1
     assert calls < 8 * n * module.BANDS
+
+
+def test_summary_does_not_depend_on_the_order_of_undated_articles() -> None:
+    """Undated articles were ranked in the order given, so a shuffled list read in
+    another order; the id breaks ties now."""
+    import itertools
+
+    texts = {
+        "a": "Floodwater swept through Passau on Tuesday after the Danube burst its banks. "
+        "About 260 people were evacuated from the old town overnight. "
+        "The mayor said the water would peak on Wednesday.",
+        "b": "About 260 residents of Passau were moved to a school gym as the Danube rose on "
+        "Tuesday. Rescue teams from Bavaria helped older residents leave their homes. "
+        "The water reached 9.2 metres by the evening.",
+        "c": "The Danube rose to 9.2 metres in Passau on Tuesday, the highest level in a decade. "
+        "Officials said about 260 people had been evacuated. "
+        "Schools in the old town will stay closed on Wednesday.",
+    }
+    arts = [_article(k, title=f"Passau flood {k}", text=v) for k, v in texts.items()]
+    summaries = {briefing.summarize(list(order), words=40) for order in itertools.permutations(arts)}
+    assert len(summaries) == 1
