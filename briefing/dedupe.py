@@ -145,7 +145,10 @@ def _merge(members: list[Article]) -> Article:
             if name and name not in outlets:
                 outlets.append(name)
     dups = {d for m in members for d in (m.id, *m.duplicates)} - {rep.id}
-    return replace(rep, outlets=tuple(outlets), duplicates=tuple(sorted(dups)))
+    # An untitled copy keeps the first title another copy has: its incident got an
+    # empty headline though the same text came with one.
+    title = rep.title if rep.title.strip() else next((m.title for m in members if m.title.strip()), rep.title)
+    return replace(rep, title=title, outlets=tuple(outlets), duplicates=tuple(sorted(dups)))
 
 
 def dedupe(articles: Sequence[Article]) -> list[Article]:

@@ -151,11 +151,16 @@ def _incident(
 
 
 def _representative_title(members: list[int], pool: list[Article], x: object) -> str:
-    """The title of the article closest to the incident's centroid (ties: earliest)."""
+    """The title of the article closest to the incident's centroid (ties: earliest).
+
+    A blank title is taken only when every member's is blank: an untitled article
+    closest to the centroid gave the incident an empty headline.
+    """
     rows = x[members]  # type: ignore[index]
     centroid = np.asarray(rows.mean(axis=0)).ravel()
     scores = rows @ centroid
-    best = min(range(len(members)), key=lambda j: (-round(float(scores[j]), 9), _when(pool[members[j]])))
+    best = min(range(len(members)), key=lambda j: (not pool[members[j]].title.strip(),
+                                                  -round(float(scores[j]), 9), _when(pool[members[j]])))
     return pool[members[best]].title
 
 

@@ -81,3 +81,15 @@ def test_summary_does_not_depend_on_the_order_of_undated_articles() -> None:
     arts = [_article(k, title=f"Passau flood {k}", text=v) for k, v in texts.items()]
     summaries = {briefing.summarize(list(order), words=40) for order in itertools.permutations(arts)}
     assert len(summaries) == 1
+
+
+def test_an_untitled_article_does_not_blank_the_incident_headline() -> None:
+    """The member closest to the centroid gave the headline even when its title was
+    empty; so did an untitled copy chosen to represent its duplicates."""
+    closest = _article("a", title="", text=BODY + " Flood Passau Passau Danube.")
+    titled = _article("b", text="Flood in Passau: officials say the Danube at Passau rose.")
+    assert [i.title for i in briefing.group([closest, titled])] == ["Flood in Passau"]
+    copy = _article("c", title="", text=BODY + " More to follow.")
+    original = _article("d", title="Passau evacuates old town", text=BODY)
+    assert [i.title for i in briefing.group([copy, original])] == ["Passau evacuates old town"]
+    assert [i.title for i in briefing.group([_article("e", title=" ", text=BODY)])] == [" "]
