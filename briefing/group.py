@@ -36,7 +36,9 @@ _NEVER = datetime.max.replace(tzinfo=UTC)
 def incident_id(articles: Sequence[Article]) -> str:
     """Stable id: a hash of the earliest article's id (same input, same id)."""
     first = min(articles, key=_when)
-    return "inc-" + hashlib.sha1(first.id.encode("utf-8")).hexdigest()[:12]
+    # surrogatepass: an id read from JSON may hold a lone surrogate ("\ud800"), which
+    # plain UTF-8 refuses to encode; ids without one hash exactly as before.
+    return "inc-" + hashlib.sha1(first.id.encode("utf-8", "surrogatepass")).hexdigest()[:12]
 
 
 def _when(article: Article) -> tuple[datetime, str]:

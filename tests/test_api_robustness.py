@@ -7,6 +7,7 @@ crashed, hung or gave an order-dependent or empty answer.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 
 import briefing
@@ -93,3 +94,11 @@ def test_an_untitled_article_does_not_blank_the_incident_headline() -> None:
     original = _article("d", title="Passau evacuates old town", text=BODY)
     assert [i.title for i in briefing.group([copy, original])] == ["Passau evacuates old town"]
     assert [i.title for i in briefing.group([_article("e", title=" ", text=BODY)])] == [" "]
+
+
+def test_an_id_with_a_lone_surrogate_gets_an_incident_id() -> None:
+    """json.loads('"a\\ud800"') is a valid str; hashing it as strict UTF-8 raised."""
+    incidents = briefing.group([_article("a\ud800")])
+    assert incidents[0].id.startswith("inc-")
+    plain = hashlib.sha1(b"plain").hexdigest()[:12]
+    assert briefing.group([_article("plain")])[0].id == "inc-" + plain  # unchanged
