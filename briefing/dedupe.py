@@ -136,6 +136,10 @@ def _order(article: Article) -> tuple[datetime, int, str]:
     return (article.published or _NEVER, -len(article.text), article.id)
 
 
+def _same_id_key(article: Article) -> tuple[datetime, int, str, str, str, str]:
+    return (*_order(article), article.title, article.text, article.url)
+
+
 def _merge(members: list[Article]) -> Article:
     members = sorted(members, key=_order)
     rep = members[0]
@@ -157,11 +161,15 @@ def dedupe(articles: Sequence[Article]) -> list[Article]:
     The representative is the earliest copy (ties: the longest), so an incident's first
     report keeps its original outlet; `outlets` lists every outlet in order of
     appearance and `duplicates` the ids of the other copies. Articles keep their input
-    order otherwise. Articles with the same id are treated as one.
+    order otherwise. Articles with the same id are treated as one: the one `_order`
+    puts first (then by title, text and url), not the first given, so that the same
+    articles in another order give the same incidents.
     """
     unique: dict[str, Article] = {}
     for art in articles:
-        unique.setdefault(art.id, art)
+        known = unique.setdefault(art.id, art)
+        if _same_id_key(art) < _same_id_key(known):
+            unique[art.id] = art
     arts = list(unique.values())
     sets = [shingles(a) for a in arts]
     parent = list(range(len(arts)))

@@ -102,3 +102,12 @@ def test_an_id_with_a_lone_surrogate_gets_an_incident_id() -> None:
     assert incidents[0].id.startswith("inc-")
     plain = hashlib.sha1(b"plain").hexdigest()[:12]
     assert briefing.group([_article("plain")])[0].id == "inc-" + plain  # unchanged
+
+
+def test_two_articles_with_one_id_give_the_same_incident_in_any_order() -> None:
+    """The first one given was kept, so swapping them changed the incident."""
+    flood = _article("x")
+    vote = _article("x", title="Election in Peru", text="Voters in Lima went to the polls on Sunday "
+                    "to choose a new president. The count began at dusk.")
+    one, other = briefing.group([flood, vote]), briefing.group([vote, flood])
+    assert one == other and len(one) == 1
