@@ -60,7 +60,10 @@ def _open(history: Sequence[Incident], now: datetime | None, quiet_days: float) 
     """History incidents still open: updated within the quiet period before `now`."""
     if now is None:
         return list(history)
-    cutoff = _utc(now) - timedelta(days=quiet_days)
+    try:
+        cutoff = _utc(now) - timedelta(days=quiet_days)
+    except OverflowError:  # quiet_days=inf ("never close"), or a period reaching past year 1
+        return list(history) if quiet_days > 0 else []
     return [h for h in history if h.updated is None or _utc(h.updated) >= cutoff]
 
 

@@ -111,3 +111,13 @@ def test_two_articles_with_one_id_give_the_same_incident_in_any_order() -> None:
                     "to choose a new president. The count began at dusk.")
     one, other = briefing.group([flood, vote]), briefing.group([vote, flood])
     assert one == other and len(one) == 1
+
+
+def test_a_quiet_period_beyond_the_calendar_keeps_history_open() -> None:
+    """quiet_days=inf (never close an incident), or a `now` in year 1, overflowed."""
+    old = _article("a", published=datetime(2024, 6, 1, tzinfo=UTC))
+    history = [briefing.Incident(id="inc-old", title="Flood", articles=(old,), updated=old.published)]
+    new = _article("b", text=BODY + " The Danube crested.", published=datetime(2024, 6, 2, tzinfo=UTC))
+    for now, days in ((datetime(2030, 1, 1, tzinfo=UTC), float("inf")), (datetime(1, 1, 2), 7.0)):
+        incidents = briefing.group([new], history=history, now=now, quiet_days=days)
+        assert [(i.id, i.status) for i in incidents] == [("inc-old", "updated")]
