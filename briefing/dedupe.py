@@ -40,6 +40,7 @@ BANDS = 32
 JACCARD = 0.6
 CONTAINMENT = 0.9
 MIN_SIZE_RATIO = 0.5
+SIGNATURE_CHUNK = 8192  # shingles hashed at a time: bounds memory on enormous texts
 _PRIME = (1 << 31) - 1
 _rng = np.random.default_rng(20260123)
 _A = _rng.integers(1, _PRIME, PERMUTATIONS, dtype=np.int64)
@@ -66,11 +67,20 @@ def shingles(article: Article) -> frozenset[int]:
 
 
 def signature(items: frozenset[int]) -> np.ndarray:
-    """MinHash signature: the minimum of each fixed permutation over the shingles."""
+    """MinHash signature: the minimum of each fixed permutation over the shingles.
+
+    The shingles are taken SIGNATURE_CHUNK at a time: a 1 MB text has some 170,000
+    shingles, and one 128 x 170,000 product with its temporaries took half a gigabyte
+    (a 10 MB text would have run out of memory). The minimum is the same.
+    """
+    out = np.full(PERMUTATIONS, _PRIME, dtype=np.int64)
     if not items:
-        return np.full(PERMUTATIONS, _PRIME, dtype=np.int64)
+        return out
     x = np.fromiter(items, dtype=np.int64, count=len(items))
-    return ((np.outer(_A, x) + _B[:, None]) % _PRIME).min(axis=1)
+    for start in range(0, len(x), SIGNATURE_CHUNK):
+        part = x[start : start + SIGNATURE_CHUNK]
+        np.minimum(out, ((np.outer(_A, part) + _B[:, None]) % _PRIME).min(axis=1), out=out)
+    return out
 
 
 def _buckets(sigs: list[np.ndarray]) -> list[list[int]]:
