@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 _DAY_DIR = re.compile(r"^(\d{2})(?:-(\d+))?$")
 _FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 ASIDE = ".uncommitted"
+INDEXED = ".indexed"  # in output/<schedule>/: the edition folders the indexes were built from
 
 
 # --- atomic writes -------------------------------------------------------------------
@@ -249,7 +250,8 @@ def rebuild_indexes(
     local file understand.
     """
     root = schedule_root(output, schedule)
-    editions = [e for e in edition_dirs(output, schedule) if e.data is not None]
+    found = edition_dirs(output, schedule)
+    editions = [e for e in found if e.data is not None]
     atomic_write(root / "index.html", index_html(env, schedule, title, editions))
     atomic_write(root / "feed.xml", feed_xml(schedule, title, editions, base_url))
     pages = incident_pages(env, schedule, title, editions)
@@ -260,8 +262,28 @@ def rebuild_indexes(
         for stale in folder.glob("*.html"):
             if stale.name not in pages:
                 stale.unlink()
+    atomic_write(root / INDEXED, _folder_list(found))  # last: only a finished rebuild counts
     log.info("rebuilt the %s archive: %d editions, %d incidents", schedule, len(editions),
              len(pages))
+
+
+def indexes_current(output: Path, schedule: str) -> bool:
+    """Whether the last finished `rebuild_indexes` saw exactly the edition folders on disk now.
+
+    Why: a build killed (or out of disk space) after its commit and before or during the
+    rebuild leaves a committed edition that the index, the feed and the incident pages do
+    not list; the next build has nothing new to publish and would never rebuild them. It
+    asks this instead, and rebuilds when the answer is no (or no rebuild ever finished).
+    """
+    try:
+        recorded = (schedule_root(output, schedule) / INDEXED).read_text(encoding="utf-8")
+    except OSError:
+        return False
+    return recorded == _folder_list(edition_dirs(output, schedule, read=False))
+
+
+def _folder_list(found: list[ArchivedEdition]) -> str:
+    return "".join(f"{rel}\n" for rel in sorted(e.rel for e in found))
 
 
 # --- retention -----------------------------------------------------------------------

@@ -243,6 +243,7 @@ def build(schedule: Schedule, workspace: Path, now: datetime, *, day: date | Non
             problems = collected.problems
             failed = collected.failed
             if not pending and schedule.edition.empty == "skip":
+                _repair_indexes(schedule, workspace, store, problems)
                 return claim.finish(store, now, BuildResult(
                     schedule=schedule.name, status="empty", failed_sources=failed, problems=problems,
                     message="nothing new since the last edition; no edition published (empty = \"skip\")"))
@@ -274,8 +275,11 @@ def build(schedule: Schedule, workspace: Path, now: datetime, *, day: date | Non
                                               mail_to=_recipients(schedule, email))
             store.consume_unused(schedule.name, left_out, edition_id)
             on_stage("index")
-            _expire(schedule, output, store, now)
-            archive.rebuild_indexes(output, schedule.name, env, title=schedule.title)
+            try:
+                _expire(schedule, output, store, now)
+                archive.rebuild_indexes(output, schedule.name, env, title=schedule.title)
+            except OSError as exc:  # committed: published, and the next build rebuilds them
+                problems.append(_index_problem(exc))
             result = claim.finish(store, now, BuildResult(
                 schedule=schedule.name, status="published", edition=edition, path=folder,
                 failed_sources=failed, problems=problems, message=_describe(edition, "published")))
@@ -307,6 +311,40 @@ def _mail(schedule: Schedule, workspace: Path, store: Store, edition_id: int, ed
     problems.extend(Problem(stage="mail", source=o.recipient, message=o.detail)
                     for o in outcomes if o.status == "failed")
     return outcomes
+
+
+def _repair_indexes(schedule: Schedule, workspace: Path, store: Store, problems: list[Problem]) -> None:
+    """On a build with nothing to publish: finish what a crashed build left of the archive.
+
+    A build killed, or out of disk space, after its commit and before its index rebuild
+    leaves an edition that is published (its articles consumed, its mail queued) but not
+    listed in the index, the feed or the incident pages; and one killed before its commit
+    leaves a folder that must not be listed. Only a build that publishes did these two
+    jobs, so with nothing new they stayed undone until the next news. Both are cheap
+    checks when nothing is wrong.
+    """
+    from briefing import archive, render
+
+    output = workspace / "output"
+    try:
+        archive.remove_uncommitted(output, schedule.name, store.committed_paths(schedule.name))
+        if not archive.indexes_current(output, schedule.name):
+            archive.rebuild_indexes(output, schedule.name, render.make_environment(workspace),
+                                    title=schedule.title)
+    except OSError as exc:
+        problems.append(_index_problem(exc))
+
+
+def _index_problem(exc: OSError) -> Problem:
+    """The archive's index could not be rebuilt after a commit (full disk, say).
+
+    Why a problem and not a failed build: the edition is committed, so the build did
+    publish (a failure would tell cron "nothing published", mark the slot failed for a
+    retry and skip the mail); the next build sees the stale index and rebuilds it.
+    """
+    log.warning("archive index not rebuilt: %s", exc)
+    return Problem(stage="index", source="",
+                   message=f"the archive index was not rebuilt ({exc}); the next build rebuilds it")
 
 
 def _recipients(schedule: Schedule, email: bool | None) -> tuple[str, ...]:

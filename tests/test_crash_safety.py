@@ -1,0 +1,341 @@
+"""Crash consistency: a build killed (SIGKILL) or failing at any point loses no article,
+publishes none twice and mails each recipient each edition once.
+
+Every scenario is a real build in a child process against a real SQLite state, a real
+folder source and a real SMTP server (aiosmtpd); the child kills itself with SIGKILL at a
+chosen point (a pipeline stage, or just before or after a chosen function returns).
+Then the build and the mail retry run again, twice, and the invariants are checked
+against the state, the archive on disk and what the SMTP server received.
+
+The one honest exception is the window between the server's 250 to DATA and the
+ledger's commit: the retry sends a second copy, carrying the same Message-ID.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from conftest import DEMO_NOW, REPO, make_workspace
+from smtp_server import Mailbox, smtp_server
+
+from briefing import archive, ledger
+from briefing.config import load_schedule
+from briefing.pipeline import BuildResult, build
+from briefing.store import Store
+
+ARTICLES = {
+    "storm.txt": "Storm closes harbour\n\nA winter storm closed the harbour at Valmora on Sunday. "
+                 "Port officials said ferries would stay in port until the wind drops. "
+                 "Fishermen moved their boats to the inner basin overnight.",
+    "tram.txt": "Council approves tram line\n\nThe city council approved tram line 3 on Sunday. "
+                "Construction is due to start next spring and take two years. "
+                "The line links the station with the university.",
+    "museum.txt": "Museum reopens after repairs\n\nThe city museum reopened on Sunday after two "
+                  "years of repairs to its roof. Visitors queued from early morning. "
+                  "Entry is free for the first week.",
+}
+
+# A zygote process imports briefing once, then forks one child build per line it reads
+# ("<workspace> <point>"), reporting "<point> <wait status>". The child SIGKILLs itself at
+# the chosen point: "stage:<name>" (the pipeline's stage callback), or
+# "before|after:<module>:<attribute path>:<n>" (around the n-th call). Forking from one
+# single-threaded process keeps dozens of real killed builds within the time budget.
+ZYGOTE = r"""
+import importlib, os, signal, sys
+from datetime import datetime
+from pathlib import Path
+import briefing.pipeline, briefing.ledger, briefing.render, briefing.group, briefing.summarize
+from briefing.config import load_schedule
+now = datetime.fromisoformat(sys.argv[1])
+warm = Path(sys.argv[2])  # a dry run first loads every lazy import once, before the forks
+briefing.pipeline.build(load_schedule(warm / "schedules" / "news.toml"), warm, now, dry_run=True)
+
+def run(ws, point):
+    def die():
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    def on_stage(stage):
+        if point == "stage:" + stage:
+            die()
+
+    if not point.startswith("stage:"):
+        when, module, path, nth = point.split(":")
+        owner = importlib.import_module(module)
+        *parents, name = path.split(".")
+        for parent in parents:
+            owner = getattr(owner, parent)
+        original, calls = getattr(owner, name), [0]
+        def wrapper(*args, **kwargs):
+            calls[0] += 1
+            if when == "before" and calls[0] == int(nth):
+                die()
+            result = original(*args, **kwargs)
+            if when == "after" and calls[0] == int(nth):
+                die()
+            return result
+        setattr(owner, name, wrapper)
+    briefing.pipeline.build(load_schedule(ws / "schedules" / "news.toml"), ws, now, on_stage=on_stage)
+
+children = {}
+for line in sys.stdin:
+    ws, point = line.split()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            run(Path(ws), point)
+        finally:
+            os._exit(0)
+    children[pid] = point
+for pid, point in children.items():
+    print(point, os.waitpid(pid, 0)[1], flush=True)
+"""
+
+KILL_POINTS = [
+    "stage:collect",
+    "stage:group",
+    "stage:render",
+    "stage:archive",
+    "after:briefing.archive:atomic_write:1",        # inside the edition's temporary folder
+    "after:briefing.archive:_reserve:1",             # final folder reserved, still empty
+    "after:briefing.archive:write_edition:1",        # edition on disk, not committed
+    "stage:commit",
+    "after:briefing.store:Store.commit_edition:1",   # committed, left-outs and index not yet
+    "stage:index",
+    "after:briefing.archive:atomic_write:3",         # index.html rewritten, feed.xml not yet
+    "after:briefing.archive:rebuild_indexes:1",      # indexes done, slot not finished
+    "after:briefing.store:Store.finish_slot:1",      # slot built, mail not sent
+    "after:briefing.store:Store.start_attempt:1",    # attempt claimed, server not contacted
+    "after:briefing.mail:SMTPTransport.send:1",      # 250 to DATA, ledger not updated
+    "after:briefing.store:Store.finish_delivery:1",  # first recipient recorded as sent
+]
+# The one point where a second copy is the honest limit (README, Email).
+DATA_WINDOW = "after:briefing.mail:SMTPTransport.send:1"
+
+
+def _workspace(root: Path, tag: str) -> Path:
+    to = f'"ana-{tag}@example.org", "ben-{tag}@example.org"'
+    ws = make_workspace(root, ARTICLES, schedule="news",
+                        extra=f'\n[edition]\nformats = ["html", "json"]\n\n[email]\nto = [{to}]\n')
+    return ws
+
+
+def _schedule(ws: Path):  # type: ignore[no-untyped-def]
+    return load_schedule(ws / "schedules" / "news.toml")
+
+
+def _killed_builds(spaces: dict[str, Path], env: dict[str, str], warm: Path) -> dict[str, int]:
+    """Run one build per (point, workspace) in forked children; their wait statuses."""
+    lines = "".join(f"{ws} {point}\n" for point, ws in spaces.items())
+    done = subprocess.run([sys.executable, "-c", ZYGOTE, DEMO_NOW.isoformat(), str(warm)], input=lines,
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return {point: int(status) for point, status in
+            (line.rsplit(" ", 1) for line in done.stdout.splitlines())}
+
+
+def _env(port: int) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "BRIEFING_STATE_URL"}
+    env.update(BRIEFING_SMTP_URL=f"smtp://127.0.0.1:{port}?starttls=never&timeout=10",
+               BRIEFING_MAIL_FROM="Desk <briefing@desk.example>", PYTHONPATH=str(REPO))
+    return env
+
+
+@pytest.fixture
+def mailbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Mailbox, int]]:
+    box = Mailbox()
+    with smtp_server(box) as port:
+        for key, value in _env(port).items():
+            if key.startswith("BRIEFING"):
+                monkeypatch.setenv(key, value)
+        monkeypatch.delenv("BRIEFING_STATE_URL", raising=False)
+        yield box, port
+
+
+def _recover(ws: Path, hours: int) -> BuildResult:
+    """What happens next: a build (cron, daemon or by hand) and a daemon mail tick."""
+    result = build(_schedule(ws), ws, DEMO_NOW + timedelta(hours=hours))
+    ledger.retry_pending(ws, DEMO_NOW + timedelta(hours=hours, minutes=30), [_schedule(ws)])
+    return result
+
+
+def _indexed(ws: Path) -> set[str]:
+    """Edition folders the archive index and the Atom feed link to (relative to output/)."""
+    root = ws / "output" / "news"
+    index = set(re.findall(r'href="(\d{4}/\d{2}/\d{2}(?:-\d+)?)/index\.html"',
+                           (root / "index.html").read_text(encoding="utf-8")))
+    feed = set(re.findall(r'href="(\d{4}/\d{2}/\d{2}(?:-\d+)?)/index\.html"',
+                          (root / "feed.xml").read_text(encoding="utf-8")))
+    assert index == feed, (index, feed)
+    return {f"news/{rel}" for rel in index}
+
+
+def check_invariants(ws: Path, box: Mailbox, tag: str, *, data_window: bool = False) -> None:
+    """Every article in exactly one committed edition; archive, index and ledger agree;
+    each recipient got each edition once (twice, same Message-ID, in the DATA window)."""
+    output = ws / "output"
+    with Store.open(ws) as store:
+        editions = store.list_editions("news", limit=100)
+        committed = {str(e["path"]) for e in editions}
+        assert store.pending_articles("news") == []
+        rows = store.deliveries("news")
+        known = {a for a, in sqlite3.connect(output / ".state" / "state.db").execute(
+            "select id from articles where schedule = 'news'")}
+    assert len(known) == len(ARTICLES)
+    # Each article is published in exactly one committed edition.
+    published: Counter[str] = Counter()
+    for path in committed:
+        data = json.loads((output / path / "briefing.json").read_text(encoding="utf-8"))
+        for incident in data["incidents"]:
+            published.update(a["id"] for a in incident["articles"])
+    assert set(published) == known and set(published.values()) == {1}, published
+    # On disk: exactly the committed editions, no hidden leftovers; the index lists them all.
+    on_disk = {str(e.path.relative_to(output)) for e in archive.edition_dirs(output, "news", read=False)}
+    assert on_disk == committed
+    assert not list((output / "news").glob("[0-9]*/[0-9]*/.*"))
+    assert _indexed(ws) == committed
+    # Mail: one row per (edition, recipient), sent; the server got it with that Message-ID.
+    recipients = {f"ana-{tag}@example.org", f"ben-{tag}@example.org"}
+    assert {(r["edition_id"], r["recipient"]) for r in rows} == \
+        {(e["id"], r) for e in editions for r in recipients}
+    assert all(r["status"] == "sent" for r in rows), rows
+    for address in recipients:
+        got = Counter(m.message["Message-ID"] for m in box.to(address))
+        expected = {r["message_id"] for r in rows if r["recipient"] == address}
+        assert set(got) == expected, (got, expected)
+        copies = sorted(got.values())
+        if data_window and address == f"ana-{tag}@example.org":
+            assert copies in ([1], [2]), copies  # a second copy, same Message-ID
+        else:
+            assert set(copies) == {1}, got
+
+
+def test_sigkill_at_every_point_then_recovery_keeps_the_rules(
+        tmp_path: Path, mailbox: tuple[Mailbox, int]) -> None:
+    box, port = mailbox
+    env = _env(port)
+    spaces = {point: _workspace(tmp_path / f"ws{n}", str(n)) for n, point in enumerate(KILL_POINTS)}
+    statuses = _killed_builds(spaces, env, _workspace(tmp_path / "warm", "warm"))
+    assert statuses == {point: signal.SIGKILL for point in KILL_POINTS}  # each died where told
+    for n, (point, ws) in enumerate(spaces.items()):
+        _recover(ws, 1)
+        _recover(ws, 2)  # and once more: nothing new, nothing sent again
+        try:
+            check_invariants(ws, box, str(n), data_window=point == DATA_WINDOW)
+        except AssertionError as exc:
+            raise AssertionError(f"after SIGKILL at {point}: {exc}") from exc
+    # The DATA window really sends a second copy; it carries the same Message-ID.
+    window = str(KILL_POINTS.index(DATA_WINDOW))
+    assert len({m.message["Message-ID"] for m in box.to(f"ana-{window}@example.org")}) == 1
+    assert len(box.to(f"ana-{window}@example.org")) == 2
+
+
+def test_two_builds_of_one_schedule_at_once_publish_and_mail_once(
+        tmp_path: Path, mailbox: tuple[Mailbox, int]) -> None:
+    box, port = mailbox
+    ws = _workspace(tmp_path, "twin")
+    env = _env(port)
+    command = [sys.executable, "-m", "briefing", "build", "news", "--workspace", str(ws)]
+    children = [subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = [c.communicate(timeout=120) for c in children]
+    assert [c.returncode for c in children] == [0, 0], outputs
+    check_invariants(ws, box, "twin")
+    with Store.open(ws) as store:
+        assert len(store.list_editions("news")) == 1
+
+
+def _fail_nth_write(monkeypatch: pytest.MonkeyPatch, nth: int) -> list[Path]:
+    """The disk fills up at the n-th atomic write of the archive: ENOSPC from the write."""
+    calls: list[Path] = []
+    original = archive.atomic_write
+
+    def write(path: Path, data: bytes | str) -> None:
+        calls.append(path)
+        if len(calls) == nth:
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        original(path, data)
+
+    monkeypatch.setattr(archive, "atomic_write", write)
+    return calls
+
+
+@pytest.mark.parametrize("nth", [1, 2, 3, 4, 5])
+def test_full_disk_while_writing_the_edition_or_its_index(
+        tmp_path: Path, mailbox: tuple[Mailbox, int], monkeypatch: pytest.MonkeyPatch, nth: int) -> None:
+    """Writes 1-2 are the edition's files, 3 index.html, 4 feed.xml, 5 an incident page."""
+    box, _ = mailbox
+    ws = _workspace(tmp_path, f"full{nth}")
+    with monkeypatch.context() as patch:
+        calls = _fail_nth_write(patch, nth)
+        try:
+            result = build(_schedule(ws), ws, DEMO_NOW)
+        except OSError as exc:
+            assert exc.errno == errno.ENOSPC
+            result = None
+    assert len(calls) >= nth
+    if nth <= 2:  # the edition was not written: nothing is committed, nothing is left over
+        assert result is None
+        assert archive.edition_dirs(ws / "output", "news", read=False) == []
+        with Store.open(ws) as store:
+            assert store.list_editions("news") == [] and len(store.pending_articles("news")) == 3
+    else:  # committed: the build says published, and the full disk is a problem of it
+        assert result is not None and result.status == "published", result
+        assert any(p.stage == "index" for p in result.problems), result.problems
+    _recover(ws, 1)
+    _recover(ws, 2)
+    check_invariants(ws, box, f"full{nth}")
+
+
+def test_a_read_only_state_fails_cleanly_and_writes_no_edition(
+        tmp_path: Path, mailbox: tuple[Mailbox, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    box, _ = mailbox
+    ws = _workspace(tmp_path, "ro")
+    (ws / "output" / ".state").mkdir(parents=True)
+    db = ws / "output" / ".state" / "state.db"
+    Store.open(ws).close()  # the tables exist
+    monkeypatch.setenv("BRIEFING_STATE_URL", f"sqlite:///file:{db}?mode=ro&uri=true")
+    with pytest.raises(Exception, match="readonly|read-only|read only"):
+        build(_schedule(ws), ws, DEMO_NOW)
+    assert archive.edition_dirs(ws / "output", "news", read=False) == []
+    assert box.received == []
+    monkeypatch.delenv("BRIEFING_STATE_URL")
+    _recover(ws, 1)
+    check_invariants(ws, box, "ro")
+
+
+def test_a_state_locked_by_another_writer_is_waited_for(
+        tmp_path: Path, mailbox: tuple[Mailbox, int]) -> None:
+    """Another process holds the database's write lock as the edition commits: the build
+    waits for it (SQLite busy timeout) instead of failing with a written, uncommitted edition."""
+    box, _ = mailbox
+    ws = _workspace(tmp_path, "locked")
+    db = ws / "output" / ".state" / "state.db"
+    release = threading.Event()
+    holder: list[sqlite3.Connection] = []
+
+    def lock_at_commit(stage: str) -> None:
+        if stage == "commit":
+            conn = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
+            conn.execute("BEGIN EXCLUSIVE")
+            holder.append(conn)
+            threading.Timer(0.5, release.set).start()
+            threading.Thread(target=lambda: (release.wait(), conn.execute("ROLLBACK"))).start()
+
+    result = build(_schedule(ws), ws, DEMO_NOW, on_stage=lock_at_commit)
+    assert holder and release.is_set()
+    assert result.status == "published"
+    _recover(ws, 1)
+    check_invariants(ws, box, "locked")
