@@ -6,9 +6,12 @@ daily briefing, and are handled here:
 
 * On the autumn fall-back day a wall time such as 02:30 happens twice and `CronTrigger`
   fires at both. `EditionTrigger` fires once per local wall time: the first occurrence.
-* On the spring-forward day 02:30 does not exist; `CronTrigger` then fires at the instant
-  the clock would have shown it (03:30 local in Europe/Berlin), once. That is kept, and
-  reported as the real local time.
+* On the spring-forward day 02:30 does not exist; the edition is built at the instant the
+  clock would have shown it (03:30 local in Europe/Berlin, 02:45 in Australia/Lord_Howe
+  for a missing 02:15), once. `CronTrigger` in a DST zone gets this wrong when the gap
+  starts at midnight (America/Santiago, America/Havana, Asia/Beirut): it skipped that
+  whole day's "00:00" edition. So `EditionTrigger` runs the cron fields on the naive wall
+  clock (UTC, which has no DST) and places each wall time in the zone itself.
 * In crontab, weekday 0 (and 7) is Sunday; APScheduler reads 0 as Monday. `crontab_fields`
   translates every weekday (numbers, names, ranges, steps) into explicit day names, so
   `30 6 * * 1-5` means Monday to Friday, as in cron.
@@ -41,25 +44,52 @@ JOB_DEFAULTS: dict[str, Any] = {"misfire_grace_time": None, "coalesce": True, "m
 
 
 class EditionTrigger(BaseTrigger):
-    """Wraps a cron-like trigger so a wall time repeated by a DST fall-back fires only once."""
+    """Fires at wall-clock times in a zone: once per wall time, a skipped one shifted by the gap.
+
+    `inner` is a cron-like trigger in UTC that stands for the naive local wall clock, so
+    its calendar arithmetic never meets a DST transition. Each wall time it yields is
+    placed in `timezone` with fold=0: a repeated time is its first occurrence, a time in
+    a spring-forward gap lands as far after the gap as it was into it. Placing can move a
+    time past a later one (02:30 -> 03:30 comes after 03:00), so right after a gap the
+    wall times it skipped are looked at too, and the earliest instant at or after the
+    start is returned.
+    """
 
     def __init__(self, inner: BaseTrigger, timezone: Any) -> None:
         self.inner = inner
         self.timezone = timezone
 
     def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime | None:
-        candidate = self.inner.get_next_fire_time(previous_fire_time, now)
-        while candidate is not None and _repeated_wall_time(candidate):
-            candidate = self.inner.get_next_fire_time(candidate, candidate)
-        return None if candidate is None else candidate.astimezone(UTC).astimezone(self.timezone)
+        start = now.astimezone(UTC)
+        if previous_fire_time is not None:  # as CronTrigger: the next time after the previous one
+            previous = previous_fire_time.astimezone(UTC)  # an ambiguous local time never compares equal
+            start = min(start, previous + timedelta(microseconds=1))
+            if start == previous:
+                start += timedelta(microseconds=1)
+        # Wall times in a gap that ended just before `start` are placed at or after it.
+        gap = max(timedelta(0), _offset(start, self.timezone) - _offset(start - _MAX_SHIFT, self.timezone))
+        best: datetime | None = None
+        wall = self.inner.get_next_fire_time(None, self._wall(start) - gap)
+        while wall is not None and (best is None or wall <= self._wall(best)):
+            moment = wall.replace(tzinfo=self.timezone).astimezone(UTC)  # fold=0
+            if moment >= start and (best is None or moment < best):
+                best = moment
+            wall = self.inner.get_next_fire_time(wall, wall)
+        return None if best is None else best.astimezone(self.timezone)
+
+    def _wall(self, moment: datetime) -> datetime:
+        """The zone's wall-clock reading at `moment`, labelled UTC as `inner` expects."""
+        return moment.astimezone(self.timezone).replace(tzinfo=UTC, fold=0)
 
     def __str__(self) -> str:
         return f"edition[{self.inner}]"
 
 
-def _repeated_wall_time(moment: datetime) -> bool:
-    """True for the second occurrence of a local time that the fall-back hour repeats."""
-    return moment.fold == 1 and moment.replace(fold=0).utcoffset() != moment.utcoffset()
+_MAX_SHIFT = timedelta(hours=3)  # more than any DST change (at most 2 h, Antarctica/Troll)
+
+
+def _offset(moment: datetime, zone: Any) -> timedelta:
+    return moment.astimezone(zone).utcoffset() or timedelta(0)
 
 
 def crontab_fields(expression: str) -> dict[str, str]:
@@ -113,14 +143,13 @@ def _day(text: str) -> int:
 
 def edition_trigger(schedule: Schedule) -> EditionTrigger:
     """The trigger for a schedule's edition times, in the schedule's zone."""
-    tz = schedule.tz
     if schedule.cron:
-        inner: BaseTrigger = CronTrigger(timezone=tz, **crontab_fields(schedule.cron))
+        inner: BaseTrigger = CronTrigger(timezone=UTC, **crontab_fields(schedule.cron))
     else:
-        crons = [CronTrigger(hour=t.hour, minute=t.minute, second=t.second, timezone=tz)
+        crons = [CronTrigger(hour=t.hour, minute=t.minute, second=t.second, timezone=UTC)
                  for t in schedule.edition_times]
         inner = crons[0] if len(crons) == 1 else OrTrigger(crons)
-    return EditionTrigger(inner, tz)
+    return EditionTrigger(inner, schedule.tz)
 
 
 def slots_between(schedule: Schedule, start: datetime, end: datetime) -> list[datetime]:

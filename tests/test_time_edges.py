@@ -1,0 +1,121 @@
+"""Time edges of the edition schedule, driven with explicit clocks (nothing sleeps):
+daylight-saving gaps and repeats in zones where they fall at midnight or last 30 minutes,
+edition times that a gap moves past another one, and schedule values that must be
+refused with the file and the key rather than crash or spin."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+
+import pytest
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from briefing.config import Schedule
+from briefing.scheduler import JOB_DEFAULTS, edition_trigger, latest_slot, next_slot, slots_between
+
+
+def _schedule(timezone: str, at: tuple[str, ...] = ("06:30",), cron: str | None = None,
+              catch_up: str = "12h") -> Schedule:
+    return Schedule(name="t", path=Path("t.toml"), title="T", timezone=timezone, at=at, cron=cron,
+                    catch_up=catch_up)
+
+
+def _utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
+
+
+def _local(schedule: Schedule, start: datetime, end: datetime) -> list[str]:
+    return [s.astimezone(schedule.tz).strftime("%m-%d %H:%M") for s in slots_between(schedule, start, end)]
+
+
+def _expected(schedule: Schedule, start: datetime, end: datetime) -> list[datetime]:
+    """Each local day's wall times placed with fold=0: a repeated time is its first
+    occurrence, a time in a gap is moved on by the gap. Duplicates are one slot."""
+    found: set[datetime] = set()
+    day = start.date() - timedelta(days=2)
+    while day <= end.date() + timedelta(days=2):
+        for at in schedule.at:
+            moment = datetime.combine(day, time.fromisoformat(at)).replace(tzinfo=schedule.tz).astimezone(UTC)
+            if start <= moment <= end:
+                found.add(moment)
+        day += timedelta(days=1)
+    return sorted(found)
+
+
+@pytest.mark.parametrize(("zone", "night"), [
+    ("America/Santiago", date(2024, 9, 8)),   # 00:00 -> 01:00
+    ("America/Havana", date(2024, 3, 10)),    # 00:00 -> 01:00
+    ("Asia/Beirut", date(2024, 3, 31)),       # 00:00 -> 01:00
+    ("Africa/Cairo", date(2024, 4, 26)),      # 00:00 -> 01:00
+])
+def test_a_midnight_gap_does_not_lose_the_days_edition(zone: str, night: date) -> None:
+    """APScheduler's CronTrigger skipped the whole day when the gap starts at midnight."""
+    s = _schedule(zone, at=("00:00",))
+    start = datetime.combine(night - timedelta(days=1), time(12), tzinfo=s.tz).astimezone(UTC)
+    got = _local(s, start, start + timedelta(days=2))
+    assert got == [f"{night:%m-%d} 01:00", f"{night + timedelta(days=1):%m-%d} 00:00"]
+    cron = _schedule(zone, cron="30 0 * * *")
+    assert _local(cron, start, start + timedelta(days=2)) == [
+        f"{night:%m-%d} 01:30", f"{night + timedelta(days=1):%m-%d} 00:30"]
+
+
+def test_lord_howe_half_hour_gap_moves_a_missing_time_by_thirty_minutes() -> None:
+    s = _schedule("Australia/Lord_Howe", at=("01:45", "02:15", "02:30"))
+    got = _local(s, _utc(2024, 10, 5, 12), _utc(2024, 10, 6, 12))
+    assert got == ["10-06 01:45", "10-06 02:30", "10-06 02:45"]  # 02:15 does not exist: 02:45, once
+
+
+def test_a_gap_shifted_time_is_not_lost_next_to_a_later_edition_time() -> None:
+    """02:30 does not exist in Berlin on 31 March; it is built at 03:30, after the 03:00
+    edition. Asking for the next time after 03:00 used to skip to the next day."""
+    s = _schedule("Europe/Berlin", at=("02:30", "03:00"))
+    assert _local(s, _utc(2024, 3, 30, 12), _utc(2024, 3, 31, 12)) == ["03-31 03:00", "03-31 03:30"]
+    three = _utc(2024, 3, 31, 1)  # 03:00 CEST: a daemon (re)started now still has 03:30 ahead
+    assert next_slot(s, three) == _utc(2024, 3, 31, 1, 30)
+    assert next_slot(_schedule("Europe/Berlin", at=("02:30",)), three) == _utc(2024, 3, 31, 1, 30)
+
+
+def test_the_repeated_hour_fires_once_when_the_daemon_starts_inside_it() -> None:
+    s = _schedule("America/New_York", at=("01:30",))
+    second_pass = _utc(2024, 11, 3, 6, 10)  # 01:10 EST, after 01:30 EDT has passed
+    assert next_slot(s, second_pass) == _utc(2024, 11, 4, 6, 30)
+    assert latest_slot(s, second_pass) == _utc(2024, 11, 3, 5, 30)
+
+
+def test_apschedulers_loop_through_a_midnight_gap_fires_once() -> None:
+    """Walk APScheduler's own job the way its loop does, waking every ten minutes."""
+    s = _schedule("America/Santiago", at=("00:00", "00:30"))
+    scheduler = BackgroundScheduler(timezone=UTC, job_defaults=JOB_DEFAULTS)
+    job = scheduler.add_job(lambda: None, edition_trigger(s))
+    clock = _utc(2024, 9, 7, 12)
+    job.next_run_time = job.trigger.get_next_fire_time(None, clock)
+    fired: list[datetime] = []
+    while clock < _utc(2024, 9, 9, 12):
+        clock += timedelta(minutes=10)
+        due = job._get_run_times(clock)
+        if due:
+            fired.append(due[-1])
+            job.next_run_time = job.trigger.get_next_fire_time(due[-1], clock)
+    assert [f.astimezone(s.tz).strftime("%d %H:%M") for f in fired] == ["08 01:00", "08 01:30",
+                                                                        "09 00:00", "09 00:30"]
+
+
+@pytest.mark.parametrize("zone", ["America/Santiago", "America/Havana", "Asia/Beirut", "Australia/Lord_Howe",
+                                  "Asia/Kathmandu", "Europe/Lisbon", "America/New_York", "Pacific/Chatham"])
+@pytest.mark.parametrize("at", [("00:00",), ("00:30", "23:59"), ("01:30", "02:30"), ("02:15", "03:00")])
+def test_two_years_of_slots_are_each_days_wall_times_once(zone: str, at: tuple[str, ...]) -> None:
+    s = _schedule(zone, at=at)
+    start, end = _utc(2023, 1, 1), _utc(2025, 1, 1)
+    assert slots_between(s, start, end) == _expected(s, start, end)
+
+
+@pytest.mark.parametrize(("zone", "day"), [
+    ("America/New_York", "2024-03-11"), ("Europe/Berlin", "2024-04-01"), ("America/Chicago", "2024-03-11")])
+def test_a_midnight_edition_the_day_after_spring_forward_is_not_skipped(zone: str, day: str) -> None:
+    """CronTrigger added 24 h to the day before the change, landed at 01:00 and went on to
+    the next day: a 00:00 edition in every DST zone was skipped once a year."""
+    s = _schedule(zone, at=("00:00",))
+    slots = slots_between(s, _utc(2024, 3, 1), _utc(2024, 4, 15))
+    got = [g.astimezone(s.tz).date().isoformat() for g in slots]
+    assert day in got and len(got) == len(set(got)) == 45
