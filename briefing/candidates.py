@@ -227,6 +227,12 @@ def _time_key(article: Article) -> datetime:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
+def _rank_key(article: Article) -> tuple[datetime, str, str, str]:
+    """Time, then what tells articles of one time apart whatever order they came in:
+    the id, and for two different articles given one id, their title and text."""
+    return (_time_key(article), article.id, article.title, article.text)
+
+
 def _norm_key(tokens: list[str]) -> str:
     """A key under which trivially different copies of a sentence coincide."""
     return " ".join(tokens).lower().replace("’", "'")
@@ -235,13 +241,13 @@ def _norm_key(tokens: list[str]) -> str:
 def candidates(articles: Sequence[Article]) -> list[Candidate]:
     """All usable sentences of `articles`, exact copies merged, in reading order.
 
-    Articles are ranked by publication time (then by id, then by the order given), so
-    the candidates' order is the order a summary should read in. Ties go to the id, not
-    to the order given: undated articles passed in another order gave another summary. Exact copies (after
+    Articles are ranked by publication time (then by id, title and text), so the
+    candidates' order is the order a summary should read in. Ties go to the id, not to
+    the order given: undated articles passed in another order gave another summary. Exact copies (after
     normalising case and punctuation) are merged here; near-identical ones are merged
     by the caller, which has the vectors to judge "near".
     """
-    ranked = sorted(enumerate(articles), key=lambda pair: (_time_key(pair[1]), pair[1].id, pair[0]))
+    ranked = sorted(enumerate(articles), key=lambda pair: (_rank_key(pair[1]), pair[0]))
     newest = max((_time_key(a) for a in articles), default=_EPOCH)
     by_key: dict[str, Candidate] = {}
     out: list[Candidate] = []

@@ -144,3 +144,12 @@ def test_the_signature_of_an_enormous_text_takes_little_memory() -> None:
         tracemalloc.stop()
     assert peak < 64 * 2**20  # one product: 128 x 200,000 x 8 bytes = 205 MB, twice
     assert sig.min() >= 0 and sig.max() < _PRIME
+
+
+def test_two_articles_with_one_id_give_the_same_summary_in_any_order() -> None:
+    """Of two articles given one id and one time, the first given was read first."""
+    first = _article("x", title="Passau", text="Floodwater swept through Passau on Tuesday after "
+                     "the Danube burst its banks. About 260 people were evacuated from the old town.")
+    second = _article("x", title="Passau", text="The Danube rose to 9.2 metres in Passau on Tuesday, "
+                      "the highest level in a decade. Schools in the old town will stay closed.")
+    assert briefing.summarize([first, second], words=100) == briefing.summarize([second, first], words=100)
