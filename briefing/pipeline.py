@@ -272,8 +272,7 @@ def build(schedule: Schedule, workspace: Path, now: datetime, *, day: date | Non
             edition = replace(edition, slug=folder.name)
             on_stage("commit")
             edition_id = store.commit_edition(edition, str(folder.relative_to(output)), now,
-                                              mail_to=_recipients(schedule, email))
-            store.consume_unused(schedule.name, left_out, edition_id)
+                                              mail_to=_recipients(schedule, email), left_out=left_out)
             on_stage("index")
             try:
                 _expire(schedule, output, store, now)

@@ -112,7 +112,7 @@ KILL_POINTS = [
     "after:briefing.archive:_reserve:1",             # final folder reserved, still empty
     "after:briefing.archive:write_edition:1",        # edition on disk, not committed
     "stage:commit",
-    "after:briefing.store:Store.commit_edition:1",   # committed, left-outs and index not yet
+    "after:briefing.store:Store.commit_edition:1",   # committed, index not rebuilt yet
     "stage:index",
     "after:briefing.archive:atomic_write:3",         # index.html rewritten, feed.xml not yet
     "after:briefing.archive:rebuild_indexes:1",      # indexes done, slot not finished
@@ -339,3 +339,29 @@ def test_a_state_locked_by_another_writer_is_waited_for(
     assert result.status == "published"
     _recover(ws, 1)
     check_invariants(ws, box, "locked")
+
+
+class _Killed(BaseException):
+    """Stands for the process dying: no `except Exception` in the build catches it."""
+
+
+def test_a_crash_right_after_the_commit_leaves_the_left_out_articles_consumed(
+        tmp_path: Path, mailbox: tuple[Mailbox, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Articles left out of an edition (over max_incidents) are consumed with it; a crash
+    just after the edition's commit must not make them the next build's edition instead."""
+    ws = make_workspace(tmp_path, ARTICLES, schedule="news",
+                        extra='\n[edition]\nmax_incidents = 1\nformats = ["html", "json"]\n')
+    original = Store.commit_edition
+
+    def commit_then_die(self: Store, *args: object, **kwargs: object) -> int:
+        original(self, *args, **kwargs)  # type: ignore[arg-type]
+        raise _Killed
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Store, "commit_edition", commit_then_die)
+        with pytest.raises(_Killed):
+            build(_schedule(ws), ws, DEMO_NOW)
+    again = build(_schedule(ws), ws, DEMO_NOW + timedelta(hours=1))
+    assert again.status == "empty", again.message
+    with Store.open(ws) as store:
+        assert len(store.list_editions("news")) == 1 and store.pending_articles("news") == []

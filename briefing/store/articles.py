@@ -94,11 +94,13 @@ class ArticlesMixin(StoreBase):
         return self._first(query.order_by(editions.c.id.desc()))
 
     def commit_edition(self, edition: Edition, path: str, now: datetime,
-                       mail_to: Sequence[str] = ()) -> int:
+                       mail_to: Sequence[str] = (), left_out: Sequence[str] = ()) -> int:
         """Record a published edition and consume its articles, in one transaction.
 
         `mail_to` queues the edition's deliveries in the same transaction, so a crash
-        right after publishing cannot leave an edition that nobody will mail.
+        right after publishing cannot leave an edition that nobody will mail. `left_out`
+        (articles over `max_incidents`) are consumed in it too: in a transaction of their
+        own, a crash between the two made them the next build's edition instead.
         """
         with self.transaction() as conn:
             result = conn.execute(insert(editions).values(
@@ -119,6 +121,7 @@ class ArticlesMixin(StoreBase):
                             articles.c.schedule == edition.schedule, articles.c.id == art_id,
                         ).values(consumed_fingerprint=articles.c.fingerprint,
                                  consumed_edition=edition_id, incident_id=incident.id))
+            self._consume(conn, edition.schedule, left_out, edition_id)
             return edition_id
 
     def consume_unused(self, schedule: str, ids: Sequence[str], edition_id: int | None) -> None:
@@ -126,8 +129,13 @@ class ArticlesMixin(StoreBase):
         if not ids:
             return
         with self.transaction() as conn:
+            self._consume(conn, schedule, ids, edition_id)
+
+    @staticmethod
+    def _consume(conn: Connection, schedule: str, ids: Sequence[str], edition_id: int | None) -> None:
+        for start in range(0, len(ids), 500):  # SQL parameter limits
             conn.execute(update(articles).where(
-                articles.c.schedule == schedule, articles.c.id.in_(list(ids)),
+                articles.c.schedule == schedule, articles.c.id.in_(list(ids[start:start + 500])),
             ).values(consumed_fingerprint=articles.c.fingerprint, consumed_edition=edition_id))
 
     @staticmethod
