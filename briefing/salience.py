@@ -263,7 +263,13 @@ def _lexrank(counts: sparse.csr_matrix) -> np.ndarray:
     degrees = matrix.sum(axis=1)
     degrees[degrees == 0] = 1
     matrix /= degrees[:, None]
-    return np.asarray(LexRankSummarizer.power_method(matrix, LexRankSummarizer.epsilon))
+    # When no two sentences share a weighted word (idf is log(n / (1 + df)), so with two
+    # sentences no word weighs anything) the matrix is zero and sumy's power method
+    # divides 0 by 0: every rating is NaN, and numpy warned the caller about it. Zeros
+    # rank exactly as those NaNs did (in sentence order), without the warning.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ranks = LexRankSummarizer.power_method(matrix, LexRankSummarizer.epsilon)
+    return np.nan_to_num(np.asarray(ranks, dtype=float))
 
 
 def _textrank(counts: sparse.csr_matrix) -> np.ndarray:

@@ -153,3 +153,16 @@ def test_two_articles_with_one_id_give_the_same_summary_in_any_order() -> None:
     second = _article("x", title="Passau", text="The Danube rose to 9.2 metres in Passau on Tuesday, "
                       "the highest level in a decade. Schools in the old town will stay closed.")
     assert briefing.summarize([first, second], words=100) == briefing.summarize([second, first], words=100)
+
+
+def test_a_two_sentence_summary_raises_no_numpy_warning() -> None:
+    """LexRank over sentences that share no weighted word divided 0 by 0, and numpy's
+    RuntimeWarning reached the caller (an error under `-W error`)."""
+    import warnings
+
+    arts = [_article("a", title="北京暴雨", language="zh",
+                     text="北京市周二遭遇暴雨，多条道路积水严重。市政府表示，约两千名居民已被疏散。气象台发布红色预警。")]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        summary = briefing.summarize(arts, words=30)
+    assert summary.sentences[0].text == "北京市周二遭遇暴雨，多条道路积水严重。"
