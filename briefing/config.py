@@ -24,12 +24,26 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
+MAX_DURATION = timedelta(days=3660)
+MIN_INTERVAL = timedelta(minutes=1)
+
+
 def parse_duration(text: str) -> timedelta:
-    """'30m', '12h', '7d' -> timedelta; schedules speak in these units, not seconds."""
+    """'30m', '12h', '7d' -> timedelta; schedules speak in these units, not seconds.
+
+    At most ten years: '9999999999d' overflowed timedelta (a traceback, not a config
+    error) and '999999999d' crashed the daemon when it added that to the clock.
+    """
     match = _DURATION.match(text)
     if not match:
         raise ValueError(f"{text!r} is not a duration such as '30m', '12h' or '7d'")
-    return timedelta(seconds=float(match.group(1)) * _UNIT_SECONDS[match.group(2)])
+    try:
+        value = timedelta(seconds=float(match.group(1)) * _UNIT_SECONDS[match.group(2)])
+    except OverflowError:
+        value = MAX_DURATION + timedelta(1)
+    if value > MAX_DURATION:
+        raise ValueError(f"{text!r} is longer than ten years")
+    return value
 
 
 class _Frozen(BaseModel):
@@ -133,15 +147,33 @@ class Schedule(_Frozen):
     @field_validator("at")
     @classmethod
     def _times(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        """Local wall times. An offset ('06:30Z', '06:30+02:00') was read and then ignored,
+        so the edition came hours off what was written: it is refused instead."""
         for item in value:
-            time.fromisoformat(item)  # raises ValueError with the bad text
+            try:
+                parsed = time.fromisoformat(item)
+            except ValueError as exc:  # "hour must be in 0..23" did not say which time
+                raise ValueError(f"{item!r} is not a time such as '06:30' or '23:59' ({exc})") from None
+            if parsed.tzinfo is not None:
+                raise ValueError(f"{item!r} has a UTC offset; edition times are local to `timezone`")
         return value
 
     @field_validator("collect_every", "catch_up")
     @classmethod
     def _duration(cls, value: str) -> str:
-        parse_duration(value)
+        """At least a minute. collect_every = "0m" collected every second (a child process
+        each time), and catch_up = "0s" built no edition at all: the edition job runs a
+        moment after its time, and a zero window no longer holds the slot."""
+        if parse_duration(value) < MIN_INTERVAL:
+            raise ValueError(f"{value!r} is shorter than a minute")
         return value
+
+    @model_validator(mode="after")
+    def _some_edition_time(self) -> Schedule:
+        """`at = []` without a `cron` line would never build an edition."""
+        if not self.at and not self.cron:
+            raise ValueError('at: give at least one edition time (at = ["06:30"]) or a cron line')
+        return self
 
     @property
     def tz(self) -> ZoneInfo:

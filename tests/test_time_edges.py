@@ -10,8 +10,11 @@ from pathlib import Path
 
 import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
+from click.testing import CliRunner
 
-from briefing.config import Schedule
+from briefing.cli import main
+from briefing.config import Schedule, load_schedule
+from briefing.errors import ConfigError
 from briefing.scheduler import JOB_DEFAULTS, edition_trigger, latest_slot, next_slot, slots_between
 
 
@@ -119,3 +122,43 @@ def test_a_midnight_edition_the_day_after_spring_forward_is_not_skipped(zone: st
     slots = slots_between(s, _utc(2024, 3, 1), _utc(2024, 4, 15))
     got = [g.astimezone(s.tz).date().isoformat() for g in slots]
     assert day in got and len(got) == len(set(got)) == 45
+
+
+def _write(tmp_path: Path, line: str) -> Path:
+    path = tmp_path / "schedules" / "t.toml"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(f'title = "T"\n{line}\n[[sources]]\nname = "I"\nfolder = "inbox"\n', encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("line", "key", "says"), [
+    ('collect_every = "0m"', "collect_every", "shorter than a minute"),   # collected every second
+    ('collect_every = "30s"', "collect_every", "shorter than a minute"),
+    ('collect_every = "-5m"', "collect_every", "not a duration"),
+    ('collect_every = "100000d"', "collect_every", "longer than ten years"),
+    ('collect_every = "999999999d"', "collect_every", "longer than ten years"),  # crashed the daemon
+    ('catch_up = "9999999999d"', "catch_up", "longer than ten years"),  # OverflowError traceback
+    ('catch_up = "0s"', "catch_up", "shorter than a minute"),  # no edition was ever built
+    ('timezone = "Mars/Olympus"', "timezone", "not an IANA time zone"),
+    ('timezone = "../../etc/passwd"', "timezone", "not an IANA time zone"),
+    ('at = ["24:00"]', "at", "'24:00' is not a time"),
+    ('at = ["06:30Z"]', "at", "has a UTC offset"),  # was read as 06:30 local
+    ('at = ["06:30+05:00"]', "at", "has a UTC offset"),
+    ("at = []", "at", "at least one edition time"),
+])
+def test_bad_time_values_are_config_errors_naming_file_and_key(tmp_path: Path, line: str, key: str,
+                                                                says: str) -> None:
+    path = _write(tmp_path, line)
+    with pytest.raises(ConfigError) as caught:
+        load_schedule(path)
+    assert str(path) in caught.value.message and f"{key}:" in caught.value.message
+    assert says in caught.value.message
+    result = CliRunner().invoke(main, ["build", "--dry-run", "--no-collect", "-w", str(tmp_path)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("line", ['at = ["00:00", "23:59", "06:30", "06:30"]', 'at = ["0630"]',
+                                  'at = []\ncron = "0 6 * * mon-fri"', 'collect_every = "1m"',
+                                  'catch_up = "3650d"'])
+def test_edge_values_that_make_sense_are_accepted(tmp_path: Path, line: str) -> None:
+    load_schedule(_write(tmp_path, line))
