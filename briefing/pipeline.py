@@ -243,7 +243,8 @@ def build(schedule: Schedule, workspace: Path, now: datetime, *, day: date | Non
             problems = collected.problems
             failed = collected.failed
             if not pending and schedule.edition.empty == "skip":
-                _repair_indexes(schedule, workspace, store, problems)
+                if not dry_run:
+                    _repair_indexes(schedule, workspace, store, problems)
                 return claim.finish(store, now, BuildResult(
                     schedule=schedule.name, status="empty", failed_sources=failed, problems=problems,
                     message="nothing new since the last edition; no edition published (empty = \"skip\")"))
