@@ -167,11 +167,18 @@ def latest_slot(schedule: Schedule, now: datetime, within: timedelta | None = No
     """The most recent slot at or before `now`, if it is within `within` (default: `catch_up`).
 
     This is the slot a late, repeated or catch-up edition run stands for: a backlog of
-    missed slots is built once, as the latest one.
+    missed slots is built once, as the latest one. The search looks back a day, then
+    twice as far, and so on up to `within`: listing every slot of a long catch_up took
+    seconds at each collection ("3650d"), and past `slots_between`'s cap of 100,000
+    slots (a per-minute cron over 70 days) it returned one from weeks ago.
     """
     window = parse_duration(schedule.catch_up) if within is None else within
-    found = slots_between(schedule, now - window, now)
-    return found[-1] if found else None
+    back = min(window, timedelta(days=1))
+    while True:
+        found = slots_between(schedule, now - back, now)
+        if found or back >= window:
+            return found[-1] if found else None
+        back = min(window, back * 2)
 
 
 def next_slot(schedule: Schedule, now: datetime) -> datetime | None:

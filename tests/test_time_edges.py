@@ -162,3 +162,14 @@ def test_bad_time_values_are_config_errors_naming_file_and_key(tmp_path: Path, l
                                   'catch_up = "3650d"'])
 def test_edge_values_that_make_sense_are_accepted(tmp_path: Path, line: str) -> None:
     load_schedule(_write(tmp_path, line))
+
+
+def test_latest_slot_is_the_latest_whatever_the_catch_up() -> None:
+    """Past slots_between's cap of 100,000 slots the search returned a slot weeks old."""
+    now = _utc(2026, 11, 23, 9, 0)
+    every_minute = _schedule("UTC", cron="* * * * *", catch_up="100d")
+    assert latest_slot(every_minute, now) == now
+    yearly = _schedule("Asia/Kathmandu", cron="0 6 1 1 *", catch_up="3650d")
+    assert latest_slot(yearly, now) == _utc(2026, 1, 1, 0, 15)  # 06:00 +0545
+    assert latest_slot(_schedule("UTC", catch_up="3650d"), now) == _utc(2026, 11, 23, 6, 30)
+    assert latest_slot(_schedule("UTC", catch_up="2h"), now) is None
