@@ -79,14 +79,18 @@ def group(
     Returns the new incidents and the history incidents that gained articles, sorted
     by size (largest first), then by the latest report (newest first), then id.
     History incidents quiet for `quiet_days` before `now` are closed and not joined
-    (with no `now`, all given history is open).
+    (with no `now`, all given history is open). An article a history incident already
+    holds, unchanged, is not news, whether that incident is open or closed: passed
+    again, the articles of a closed incident came back as a "new" incident under the
+    closed one's id.
     """
     open_hist = _open(history or (), now, quiet_days)
     old_ids = {a.id: h.id for h in open_hist for a in h.articles}
-    old_prints = {a.id: a.fingerprint for h in open_hist for a in h.articles}
+    old_prints = {a.id: a.fingerprint for h in history or () for a in h.articles}
+    old_prints.update({a.id: a.fingerprint for h in open_hist for a in h.articles})
     fresh = [
         a for a in dedupe([_aware(a) for a in articles])
-        if a.id not in old_ids or (a.fingerprint and a.fingerprint != old_prints[a.id])
+        if a.id not in old_prints or (a.fingerprint and a.fingerprint != old_prints[a.id])
     ]
     edited = {a.id: a for a in fresh if a.id in old_ids}
     fresh = [a for a in fresh if a.id not in edited]

@@ -166,3 +166,19 @@ def test_a_two_sentence_summary_raises_no_numpy_warning() -> None:
         warnings.simplefilter("error")
         summary = briefing.summarize(arts, words=30)
     assert summary.sentences[0].text == "北京市周二遭遇暴雨，多条道路积水严重。"
+
+
+def test_articles_of_a_closed_incident_passed_again_are_not_a_new_incident() -> None:
+    """Passed again with a `now` after the quiet period, the articles of a closed history
+    incident came back as a "new" incident under the closed incident's own id."""
+    day = datetime(2024, 6, 1, tzinfo=UTC)
+    arts = [_article("a", published=day),
+            _article("b", text=BODY.replace("9.2", "9.4") + " The Danube crested.", published=day)]
+    history = briefing.group(arts)
+    later = datetime(2024, 7, 1, tzinfo=UTC)
+    assert briefing.group(arts, history=history, now=later) == []
+    vote = _article("v", title="Election in Peru", text="Voters in Lima went to the polls on Sunday "
+                    "to choose a new president. The count began at dusk.", published=later)
+    again = briefing.group([*arts, vote], history=history, now=later)
+    assert [[a.id for a in i.articles] for i in again] == [["v"]]
+    assert again[0].id != history[0].id
