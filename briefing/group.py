@@ -56,6 +56,35 @@ def _aware(article: Article) -> Article:
     return article if when is None or when.tzinfo else replace(article, published=_utc(when))
 
 
+def _one_per_id(history: Sequence[Incident]) -> list[Incident]:
+    """History with each incident id once: its latest version (by `updated`, then the
+    last given), holding the articles of every version, each article once.
+
+    Why: a caller passing the incidents of several editions passes an ongoing incident
+    once per edition. Each version was a fixed group of its own, so a new report joined
+    the oldest one, the articles the later ones added were dropped, and the incident
+    could come back twice.
+    """
+    versions: dict[str, list[Incident]] = {}
+    for h in history:
+        versions.setdefault(h.id, []).append(h)
+    out: list[Incident] = []
+    for same in versions.values():
+        unique = {a.id for h in same for a in h.articles}
+        if len(same) == 1 and len(unique) == len(same[0].articles):
+            out.append(same[0])  # the usual case: as given
+            continue
+        latest = max(enumerate(same), key=lambda iv: (_ts(iv[1].updated and _utc(iv[1].updated)), iv[0]))[1]
+        arts: dict[str, Article] = {}
+        for h in [latest, *reversed(same)]:
+            for a in h.articles:
+                arts.setdefault(a.id, a)
+        firsts = [_utc(h.first_seen) for h in same if h.first_seen]
+        out.append(replace(latest, articles=tuple(arts.values()),
+                           first_seen=min(firsts) if firsts else None))
+    return out
+
+
 def _open(history: Sequence[Incident], now: datetime | None, quiet_days: float) -> list[Incident]:
     """History incidents still open: updated within the quiet period before `now`."""
     if now is None:
@@ -84,9 +113,10 @@ def group(
     again, the articles of a closed incident came back as a "new" incident under the
     closed one's id.
     """
-    open_hist = _open(history or (), now, quiet_days)
+    history = _one_per_id(history or ())
+    open_hist = _open(history, now, quiet_days)
     old_ids = {a.id: h.id for h in open_hist for a in h.articles}
-    old_prints = {a.id: a.fingerprint for h in history or () for a in h.articles}
+    old_prints = {a.id: a.fingerprint for h in history for a in h.articles}
     old_prints.update({a.id: a.fingerprint for h in open_hist for a in h.articles})
     fresh = [
         a for a in dedupe([_aware(a) for a in articles])

@@ -8,6 +8,7 @@ crashed, hung or gave an order-dependent or empty answer.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import briefing
@@ -182,3 +183,27 @@ def test_articles_of_a_closed_incident_passed_again_are_not_a_new_incident() -> 
     again = briefing.group([*arts, vote], history=history, now=later)
     assert [[a.id for a in i.articles] for i in again] == [["v"]]
     assert again[0].id != history[0].id
+
+
+def test_history_of_several_editions_holds_an_ongoing_incident_once() -> None:
+    """Each edition's version of an ongoing incident was a group of its own: a new report
+    joined the oldest, the later versions' articles were dropped, and the same id could
+    come back twice. A history incident listing an article twice listed it twice after."""
+    from datetime import timedelta
+
+    day = datetime(2024, 6, 1, tzinfo=UTC)
+    first = briefing.group([_article("a1", published=day)])
+    a2 = _article("a2", title="Passau flood peaks", published=day + timedelta(hours=20),
+                  text=BODY.replace("9.2", "9.4") + " The Danube crested at noon.")
+    second = briefing.group([a2], history=first, now=day + timedelta(days=1))
+    a3 = _article("a3", title="Passau clean-up", published=day + timedelta(days=2),
+                  text=BODY.replace("9.2", "9.1") + " The clean-up began on Thursday.")
+    a4 = _article("a4", text=BODY + " Schools reopened.", published=day + timedelta(days=2))
+    for history in ([*first, *second], [*second, *first]):
+        third = briefing.group([a3, a4], history=history, now=day + timedelta(days=2))
+        members = [(i.id, [a.id for a in i.articles]) for i in third]
+        assert members == [(first[0].id, ["a1", "a2", "a3", "a4"])]
+        assert third[0].first_seen == day and third[0].new_article_ids == ("a3", "a4")
+    twice = [replace(second[0], articles=(*second[0].articles, second[0].articles[0]))]
+    third = briefing.group([a3], history=twice, now=day + timedelta(days=2))
+    assert [[a.id for a in i.articles] for i in third] == [["a1", "a2", "a3"]]
