@@ -220,7 +220,10 @@ def _concepts(pool: _Pool) -> tuple[sparse.csr_matrix, np.ndarray]:
     floor = 2 if len(article_of) > 2 else 1
     is_bigram = codes >= max(1, len(stemmed.vocab))
     weights = np.where(df >= floor, df * np.where(is_bigram, 1.0, 0.5), 0.0)
-    return matrix, weights
+    # Sentences of stop words only ('"He said. He said. ...' joined by an open quote) have
+    # no concept, but the matrix keeps one empty column: the weights must match it, or
+    # `concepts @ weights` raised a dimension mismatch.
+    return matrix, np.zeros(matrix.shape[1]) if not len(codes) else weights
 
 
 def _repeats(pool: _Pool, best: int, similarity: np.ndarray) -> np.ndarray:

@@ -207,3 +207,10 @@ def test_history_of_several_editions_holds_an_ongoing_incident_once() -> None:
     twice = [replace(second[0], articles=(*second[0].articles, second[0].articles[0]))]
     third = briefing.group([a3], history=twice, now=day + timedelta(days=2))
     assert [[a.id for a in i.articles] for i in third] == [["a1", "a2", "a3"]]
+
+
+def test_an_article_of_stop_words_only_is_summarized() -> None:
+    """With no content word at all the concept weights had no entry while the concept
+    matrix kept one empty column, and `summarize` raised a dimension mismatch."""
+    text = "All of them were there when we did what we could to have it done before they were here."
+    assert str(briefing.summarize([_article("a", title="t", text=text)], words=50)) == text
