@@ -173,3 +173,25 @@ def test_latest_slot_is_the_latest_whatever_the_catch_up() -> None:
     assert latest_slot(yearly, now) == _utc(2026, 1, 1, 0, 15)  # 06:00 +0545
     assert latest_slot(_schedule("UTC", catch_up="3650d"), now) == _utc(2026, 11, 23, 6, 30)
     assert latest_slot(_schedule("UTC", catch_up="2h"), now) is None
+
+
+def _inbox_workspace(tmp_path: Path, timezone: str) -> Path:
+    _write(tmp_path, f'timezone = "{timezone}"\n[edition]\nformats = ["json"]\nempty = "publish"')
+    (tmp_path / "inbox").mkdir()
+    text = "Bridge closed\n\nThe harbour bridge was closed on Monday after a ship struck a pillar.\n"
+    (tmp_path / "inbox" / "a.txt").write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def test_a_date_that_has_not_begun_in_the_zone_is_a_usage_error(tmp_path: Path) -> None:
+    """A future --date published today's news as the 2999 edition (its cut-off is now)."""
+    ws = _inbox_workspace(tmp_path, "Pacific/Kiritimati")
+    result = CliRunner().invoke(main, ["build", "--date", "2999-01-01", "-w", str(ws)])
+    assert result.exit_code == 2 and "has not begun in Pacific/Kiritimati" in result.output, result.output
+    assert not (ws / "output" / "t" / "2999").exists()
+    assert CliRunner().invoke(main, ["build", "--date", "2023-02-29", "-w", str(ws)]).exit_code == 2
+    # UTC+14: the zone's today is tomorrow in UTC for most of the day, and may be built.
+    today_there = datetime.now(UTC).astimezone(_schedule("Pacific/Kiritimati").tz).date()
+    ok = CliRunner().invoke(main, ["build", "--dry-run", "--date", today_there.isoformat(), "-w", str(ws)])
+    assert ok.exit_code == 0, ok.output
+

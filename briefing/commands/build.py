@@ -10,7 +10,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +53,8 @@ def build(schedules: tuple[str, ...], day: datetime | None, dry_run: bool, no_co
         loaded = load_schedules(workspace, list(schedules) or None)
         for schedule in loaded:
             require_sources(schedule)
+            if day is not None:
+                _refuse_future_day(day.date(), schedule)
         results: list[BuildResult] = []
         failed: list[str] = []
         for schedule in loaded:
@@ -72,6 +74,20 @@ def build(schedules: tuple[str, ...], day: datetime | None, dry_run: bool, no_co
         _report_builds(results, as_json)
         code = _build_exit_code(results, {s.name: len(s.sources) for s in loaded})
         sys.exit(EXIT_FAILED if failed else code)
+
+
+def _refuse_future_day(day: date, schedule: Any) -> None:
+    """`--date` names a day that has begun in the schedule's zone, or it is a usage error.
+
+    A future day took everything pending (its cut-off is now) into an edition dated, say,
+    2030: that edition topped the archive for years, and the real edition of that day
+    became a second one.
+    """
+    today = _now().astimezone(schedule.tz).date()
+    if day > today:
+        raise ConfigError(f"--date {day}: that day has not begun in {schedule.timezone} "
+                          f"(schedule {schedule.name}; today there is {today})",
+                          hint="build an earlier day, or leave out --date for today's edition")
 
 
 def _explain(results: list[Any]) -> None:
