@@ -195,3 +195,10 @@ def test_a_date_that_has_not_begun_in_the_zone_is_a_usage_error(tmp_path: Path) 
     ok = CliRunner().invoke(main, ["build", "--dry-run", "--date", today_there.isoformat(), "-w", str(ws)])
     assert ok.exit_code == 0, ok.output
 
+
+@pytest.mark.parametrize("option", [["--heartbeat", "0s"], ["--deadline", "0s"]])
+def test_zero_daemon_intervals_are_usage_errors(tmp_path: Path, option: list[str]) -> None:
+    """--heartbeat 0s spun the daemon's loop; --deadline 0s killed every build at once."""
+    ws = _inbox_workspace(tmp_path, "UTC")
+    result = CliRunner().invoke(main, ["run", "--once", *option, "-w", str(ws)])
+    assert result.exit_code == 2 and "at least 1s" in result.output, result.output

@@ -30,6 +30,8 @@ def run_daemon(deadline: str, beat: str, once: bool, workspace: Path) -> None:
             limit, every = parse_duration(deadline), parse_duration(beat).total_seconds()
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
+        if limit.total_seconds() < 1 or every < 1:  # "0s": every child killed, or a busy heartbeat loop
+            raise ConfigError(f"--deadline {deadline} and --heartbeat {beat}: each must be at least 1s")
         if logging.getLogger().level > logging.INFO:
             logging.getLogger("briefing.daemon").setLevel(logging.INFO)
         daemon = Daemon(workspace, deadline=limit, beat_every=every)
