@@ -177,12 +177,14 @@ def _incident(
             evidence=tuple(evidence),
             new_article_ids=tuple(a.id for a in arts),
         )
-    first = prior.first_seen or (min(times) if times else None)
+    # The history's own times as UTC too: a caller's naive first_seen came back naive
+    # beside the aware times of every other incident, and sorting them raised TypeError.
+    first = _utc(prior.first_seen) if prior.first_seen else (min(times) if times else None)
     return replace(
         prior,
         articles=tuple(arts),
         first_seen=first,
-        updated=max(times) if times else prior.updated,
+        updated=max(times) if times else prior.updated and _utc(prior.updated),
         status="updated",
         evidence=tuple(evidence),
         new_article_ids=tuple(a.id for a in arts if a.id in new_ids),

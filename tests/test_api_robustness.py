@@ -214,3 +214,18 @@ def test_an_article_of_stop_words_only_is_summarized() -> None:
     matrix kept one empty column, and `summarize` raised a dimension mismatch."""
     text = "All of them were there when we did what we could to have it done before they were here."
     assert str(briefing.summarize([_article("a", title="t", text=text)], words=50)) == text
+
+
+def test_an_incident_continued_from_naive_history_has_aware_times() -> None:
+    """A history incident's naive first_seen came back naive, beside the aware times of
+    the other incidents (the model's times are aware UTC); sorting them raised."""
+    old = _article("a", published=datetime(2024, 6, 1, 8))
+    history = [briefing.Incident(id="inc-old", title="Flood", articles=(old,),
+                                 first_seen=datetime(2024, 6, 1, 8), updated=datetime(2024, 6, 1, 8))]
+    new = _article("b", text=BODY + " The Danube crested.", published=datetime(2024, 6, 1, 12, tzinfo=UTC))
+    vote = _article("v", title="Election in Peru", text="Voters in Lima went to the polls on Sunday "
+                    "to choose a new president. The count began at dusk.", published=new.published)
+    incidents = briefing.group([new, vote], history=history)
+    assert [i.status for i in incidents] == ["updated", "new"]
+    assert incidents[0].first_seen == datetime(2024, 6, 1, 8, tzinfo=UTC)
+    assert sorted(i.first_seen for i in incidents if i.first_seen)
