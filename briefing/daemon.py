@@ -165,6 +165,12 @@ class Daemon:
                     self._reload = False
                     self.reload()
                 self.beat("running")
+                # APScheduler sleeps until its next job on the monotonic clock, which stops
+                # while the machine is suspended: after a night asleep it went on waiting
+                # (up to a whole collect_every) before it noticed missed editions, long
+                # enough to fall out of a short catch_up. Each heartbeat makes it look at
+                # the wall clock again, so a resume or a clock jump is seen within a beat.
+                self.scheduler.wakeup()
         finally:
             self.stop()
             for signum, handler in previous.items():

@@ -5,6 +5,7 @@ refused with the file and the key rather than crash or spin."""
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from click.testing import CliRunner
 
 from briefing.cli import main
 from briefing.config import Schedule, load_schedule
+from briefing.daemon import Daemon
 from briefing.errors import ConfigError
 from briefing.scheduler import JOB_DEFAULTS, edition_trigger, latest_slot, next_slot, slots_between
 
@@ -202,3 +204,41 @@ def test_zero_daemon_intervals_are_usage_errors(tmp_path: Path, option: list[str
     ws = _inbox_workspace(tmp_path, "UTC")
     result = CliRunner().invoke(main, ["run", "--once", *option, "-w", str(ws)])
     assert result.exit_code == 2 and "at least 1s" in result.output, result.output
+
+
+class _CountingScheduler(BackgroundScheduler):
+    """APScheduler's own scheduler, counting the times it is told to look at the clock again."""
+
+    wakeups = 0
+
+    def wakeup(self) -> None:
+        self.wakeups += 1
+        super().wakeup()
+
+
+def test_the_daemon_makes_apscheduler_look_at_the_wall_clock_every_heartbeat(tmp_path: Path) -> None:
+    """APScheduler waits on the monotonic clock, which stops during suspend: without a
+    nudge it noticed an edition missed during a night asleep only at its next planned
+    wake-up, up to collect_every later and possibly past catch_up."""
+    ws = _inbox_workspace(tmp_path, "UTC")
+    (ws / "schedules" / "t.toml").write_text(
+        'title = "T"\nat = ["06:30"]\ncatch_up = "1m"\ncollect_every = "1h"\n'
+        '[[sources]]\nname = "I"\nfolder = "inbox"\n', encoding="utf-8")
+    daemon = Daemon(ws, beat_every=0.01, clock=lambda: _utc(2024, 1, 1, 12))  # no slot due: nothing built
+    daemon.scheduler = scheduler = _CountingScheduler(timezone=UTC, job_defaults=JOB_DEFAULTS)
+    seen: list[int] = []
+
+    def stop_after_beats(_daemon: Daemon) -> None:
+        seen.append(scheduler.wakeups)
+
+        def watch() -> None:
+            for _ in range(3000):
+                if scheduler.wakeups >= seen[0] + 3:
+                    break
+                threading.Event().wait(0.01)
+            daemon.request_stop()
+
+        threading.Thread(target=watch, daemon=True).start()
+
+    daemon.run(on_ready=stop_after_beats)
+    assert scheduler.wakeups >= seen[0] + 3
