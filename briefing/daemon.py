@@ -302,9 +302,13 @@ class Daemon:
 
     def _slot_open(self, name: str, slot: datetime) -> bool:
         """Whether a slot still wants building: not done, attempts left, and no edition (by
-        hand, or under an earlier set of edition times) was published since it passed."""
+        hand, or under an earlier set of edition times) was published since it passed.
+
+        An edition "created" after now was made while the clock ran ahead (set to 2030 by
+        mistake, then put right); it does not count, or no slot would be built until 2030.
+        """
         row, last = self._read(lambda store: (store.slot(name, slot), store.last_edition(name)))
-        if last is not None and last["created"] >= slot:
+        if last is not None and slot <= last["created"] <= self.clock():
             return False
         return row is None or (row["state"] not in SLOT_DONE and int(row["attempts"]) < MAX_ATTEMPTS)
 

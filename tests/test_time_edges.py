@@ -242,3 +242,22 @@ def test_the_daemon_makes_apscheduler_look_at_the_wall_clock_every_heartbeat(tmp
 
     daemon.run(on_ready=stop_after_beats)
     assert scheduler.wakeups >= seen[0] + 3
+
+
+def test_an_edition_made_while_the_clock_ran_ahead_does_not_block_the_daemon(tmp_path: Path) -> None:
+    """A clock set to 2030 by mistake, then put right: the 2030 edition's creation time
+    was 'after' every real slot, so the daemon built nothing until 2030."""
+    from briefing.pipeline import build
+
+    ws = _inbox_workspace(tmp_path, "UTC")
+    schedule = load_schedule(ws / "schedules" / "t.toml")
+    ahead = build(schedule, ws, _utc(2030, 1, 1, 7))
+    assert ahead.status == "published"
+    now = _utc(2026, 11, 23, 7)
+    daemon = Daemon(ws, clock=lambda: now)
+    daemon.schedules = {"t": schedule}
+    slot = latest_slot(schedule, now)
+    assert slot == _utc(2026, 11, 23, 6, 30) and daemon._slot_open("t", slot)
+    on_time = build(schedule, ws, now + timedelta(seconds=5), slot=slot, claimed_by="test")
+    assert on_time.status == "published"
+    assert not daemon._slot_open("t", slot)  # built now: never a second time
