@@ -30,19 +30,15 @@ from pathlib import Path
 import pytest
 from conftest import DEMO_NOW, REPO, make_workspace
 from smtp_server import Mailbox, smtp_server
+from test_mail import ARTICLES as MAIL_ARTICLES
 
 from briefing import archive, ledger
 from briefing.config import load_schedule
 from briefing.pipeline import BuildResult, build
 from briefing.store import Store
 
-ARTICLES = {
-    "storm.txt": "Storm closes harbour\n\nA winter storm closed the harbour at Valmora on Sunday. "
-                 "Port officials said ferries would stay in port until the wind drops. "
-                 "Fishermen moved their boats to the inner basin overnight.",
-    "tram.txt": "Council approves tram line\n\nThe city council approved tram line 3 on Sunday. "
-                "Construction is due to start next spring and take two years. "
-                "The line links the station with the university.",
+ARTICLES = {  # test_mail's two stories and a third, so a crash can fall between incidents
+    **MAIL_ARTICLES,
     "museum.txt": "Museum reopens after repairs\n\nThe city museum reopened on Sunday after two "
                   "years of repairs to its roof. Visitors queued from early morning. "
                   "Entry is free for the first week.",
