@@ -126,29 +126,37 @@ def load_uci() -> tuple[list[Article], dict[str, str]]:
     return arts, gold
 
 
-def baseline_uci(arts: Sequence[Article], gold: dict[str, str]) -> None:
-    """Plain TF-IDF (fit on the batch) with average-link clustering, several thresholds.
+def tfidf_average_link(texts: Sequence[str], distances: Sequence[float]) -> dict[float, list[int]]:
+    """Plain TF-IDF (fit on the batch) with average-link clustering, cut at each cosine distance.
 
     The average-link tree is built once (scipy's nearest-neighbour chain on a
     precomputed cosine distance matrix: dense, fine for a benchmark) and cut at each
-    cosine distance, which gives the same clusters as sklearn's AgglomerativeClustering
-    with `distance_threshold` in seconds instead of minutes per threshold.
+    distance, which gives the same clusters as sklearn's AgglomerativeClustering with
+    `distance_threshold` in seconds instead of minutes per threshold.
     """
     from scipy.cluster.hierarchy import fcluster, linkage
     from scipy.spatial.distance import squareform
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    t0 = time.time()
-    x = TfidfVectorizer(stop_words="english", sublinear_tf=True).fit_transform(a.title for a in arts)
-    dist = 1.0 - (x @ x.T).toarray()
+    x = TfidfVectorizer(stop_words="english", sublinear_tf=True).fit_transform(texts)
+    dist = np.clip(1.0 - (x @ x.T).toarray(), 0.0, None)
     np.fill_diagonal(dist, 0.0)
-    tree = linkage(squareform(np.clip(dist, 0.0, None), checks=False), method="average")
+    tree = linkage(squareform(dist, checks=False), method="average")
     del dist
+    return {d: fcluster(tree, t=d, criterion="distance").tolist() for d in distances}
+
+
+def _labelled(arts: Sequence[Article], labels: Sequence[int]) -> dict[str, str]:
+    return {a.id: str(lab) for a, lab in zip(arts, labels, strict=True)}
+
+
+def baseline_uci(arts: Sequence[Article], gold: dict[str, str]) -> None:
+    """The baseline the issue names: plain TF-IDF with average link, several thresholds."""
+    t0 = time.time()
+    cuts = tfidf_average_link([a.title for a in arts], (0.8, 0.9, 0.95, 0.975))
     built = time.time() - t0
-    for d in (0.8, 0.9, 0.95, 0.975):
-        labels = fcluster(tree, t=d, criterion="distance")
-        pred = {a.id: str(lab) for a, lab in zip(arts, labels, strict=True)}
-        report(f"uci-news baseline tfidf+avg d={d}", pred, gold, built)
+    for d, labels in cuts.items():
+        report(f"uci-news baseline tfidf+avg d={d}", _labelled(arts, labels), gold, built)
 
 
 STOP_QUERIES = {"with", "from", "that", "this", "after", "will", "says", "over", "what", "more",
@@ -163,10 +171,6 @@ def search_results(arts: Sequence[Article], gold: dict[str, str], queries: int =
     it are grouped on their own. Every headline of such a set shares the query word.
     Reports the mean B-cubed F1 over the sets, ours and plain TF-IDF with average link
     at each distance (the best one chosen in hindsight)."""
-    from scipy.cluster.hierarchy import fcluster, linkage
-    from scipy.spatial.distance import squareform
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
     having: dict[str, list[Article]] = {}
     for a in arts:
         for w in {w.lower() for w in re.findall(r"[A-Za-z][a-z]+|[A-Z]{2,}", a.title)}:
@@ -182,13 +186,8 @@ def search_results(arts: Sequence[Article], gold: dict[str, str], queries: int =
     for _word, sub in sets:
         g = {a.id: gold[a.id] for a in sub}
         ours.append(bcubed(predicted(sub), g)[2])
-        x = TfidfVectorizer(stop_words="english", sublinear_tf=True).fit_transform(a.title for a in sub)
-        dist = np.clip(1.0 - (x @ x.T).toarray(), 0.0, None)
-        np.fill_diagonal(dist, 0.0)
-        tree = linkage(squareform(dist, checks=False), method="average")
-        for d, scores in base.items():
-            labels = fcluster(tree, t=d, criterion="distance")
-            scores.append(bcubed({a.id: str(lab) for a, lab in zip(sub, labels, strict=True)}, g)[2])
+        for d, labels in tfidf_average_link([a.title for a in sub], list(base)).items():
+            base[d].append(bcubed(_labelled(sub, labels), g)[2])
     best = max(base, key=lambda d: float(np.mean(base[d])))
     print(f"uci-news as {len(sets)} search results sets ({', '.join(w for w, _ in sets[:6])}, ...):"
           f" mean F1 {np.mean(ours):.3f}; TF-IDF+avg best d={best} {np.mean(base[best]):.3f}")
@@ -315,10 +314,6 @@ def tradeoff() -> None:
     same grid for plain TF-IDF with average link: its best multiling distance also
     puts the three seeds into one cluster.
     """
-    from scipy.cluster.hierarchy import fcluster, linkage
-    from scipy.spatial.distance import squareform
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
     from briefing import cluster, similarity
 
     sets = {"seeds": load_seeds(), "multiling undated": load_multiling(False)}
@@ -335,16 +330,10 @@ def tradeoff() -> None:
     finally:
         similarity.SPAN_PER_WORD, cluster.cluster.__defaults__ = shipped
         similarity.idf.cache_clear()
+    plain = {name: tfidf_average_link([f"{a.title} {a.text}" for a in arts], (0.9, 0.93, 0.95))
+             for name, (arts, _gold) in sets.items()}
     for d in (0.9, 0.93, 0.95):
-        f1 = []
-        for arts, gold in sets.values():
-            x = TfidfVectorizer(stop_words="english", sublinear_tf=True).fit_transform(
-                f"{a.title} {a.text}" for a in arts)
-            dist = np.clip(1.0 - (x @ x.T).toarray(), 0.0, None)
-            np.fill_diagonal(dist, 0.0)
-            labels = fcluster(linkage(squareform(dist, checks=False), method="average"), t=d,
-                              criterion="distance")
-            f1.append(bcubed({a.id: str(lab) for a, lab in zip(arts, labels, strict=True)}, gold)[2])
+        f1 = [bcubed(_labelled(arts, plain[name][d]), gold)[2] for name, (arts, gold) in sets.items()]
         print(f"tradeoff plain TF-IDF+avg d={d}: seeds F1 {f1[0]:.3f}, multiling undated F1 {f1[1]:.3f}")
 
 
