@@ -236,16 +236,22 @@ def explain(members: list[int], pool: list[Article], feats: list[Features], x: o
     rows = x[members]  # type: ignore[index]
     sims = (rows @ rows.T).toarray() if len(members) <= 200 else None
     if sims is not None:
-        np.fill_diagonal(sims, np.nan)
-        nearest = np.nanmax(sims, axis=1)
-        lines.append(
-            f"similarity to nearest report {nearest.min():.2f}-{nearest.max():.2f}, "
-            f"average {np.nanmean(sims):.2f}"
-        )
+        lines.append(_similarity_line(sims))
     times = sorted(a.published for a in arts if a.published)
     if len(times) >= 2:
         lines.append(f"reports span {_span(times[-1] - times[0])}")
     return lines
+
+
+def _similarity_line(sims: np.ndarray) -> str:
+    """How close the reports are: one figure for a pair ("0.91-0.91, average 0.91" said
+    it three times), the nearest-report range and the average for more."""
+    if len(sims) == 2:
+        return f"similarity {sims[0, 1]:.2f}"
+    np.fill_diagonal(sims, np.nan)
+    low, high = f"{np.nanmax(sims, axis=1).min():.2f}", f"{np.nanmax(sims, axis=1).max():.2f}"
+    nearest = low if low == high else f"{low}-{high}"
+    return f"similarity to nearest report {nearest}, average {np.nanmean(sims):.2f}"
 
 
 def _joined_pairs(words: list[str]) -> list[str]:

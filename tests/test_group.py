@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -262,6 +263,14 @@ def test_evidence_shows_words_as_written_not_stems() -> None:
     assert "Castelnor" in evidence and "castelnor" not in evidence
     assert "Ana Ferreira" in evidence  # a shared name, capitalised as in the text
     assert "earthquak" not in evidence.replace("earthquake", "")
+
+
+def test_evidence_gives_a_pair_one_similarity_and_more_reports_a_range() -> None:
+    pair = [line for line in group(_articles(QUAKE_B, DAY1, "b"))[0].evidence if "similarity" in line]
+    three = [line for line in group(_articles(QUAKE_A, DAY1, "a"))[0].evidence if "similarity" in line]
+    assert len(pair) == 1 and re.fullmatch(r"similarity 0\.\d\d", pair[0])
+    assert len(three) == 1
+    assert re.fullmatch(r"similarity to nearest report 0\.\d\d(-0\.\d\d)?, average 0\.\d\d", three[0])
 
 
 def test_long_running_story_tolerates_longer_gaps_than_a_one_day_incident() -> None:
