@@ -230,6 +230,8 @@ def _entities(tokens: list[str], forms: defaultdict[str, Counter[str]], lang: st
             continue
         while run and run[-1].lower() in PHRASE_LINK:
             run.pop()
+        if run and run[-1].endswith(".") and tok[:1].isdigit():
+            run.pop()  # "Terminal No. 3", "Vol. 2": the abbreviation belongs to the number
         if len(run) >= 2:
             phrases.append(" ".join(_norm_token(t) for t in run))
             forms["e:" + phrases[-1]][_POSSESSIVE.sub("", " ".join(run).rstrip("."))] += 1

@@ -341,6 +341,15 @@ def test_names_do_not_run_across_punctuation() -> None:
     assert not any("cancellara" in e or "east" in e for e in ents)
 
 
+def test_a_numbering_abbreviation_is_not_part_of_a_name() -> None:
+    from briefing.similarity import features
+
+    text = "Ships queued outside Container Terminal No. 3 while Harbour Master Ana Ruiz. Vol. 2 came out."
+    ents = features(Article(id="a", url="", source="s", title="t", text=text)).entities
+    assert "container terminal" in ents and "harbour master ana ruiz" in ents
+    assert not any(e.endswith(" no") for e in ents)
+
+
 def test_small_numbers_are_common_and_large_ones_specific() -> None:
     from briefing.similarity import idf
 
