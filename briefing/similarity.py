@@ -96,6 +96,15 @@ CALENDAR = frozenset({  # "May" is left out: it is also a surname
 # Small words inside a name: "Bank of England", "Bosnia and Herzegovina". Not "the": it
 # follows a name far more often than it sits inside one ("Fabian Cancellara the Tour").
 PHRASE_LINK = {"of", "de", "la", "al", "van", "von", "bin", "del", "da", "and"}
+# Words that stand before a name without being part of it ("Mayor Helena Quintas").
+# English only, and not "General" ("General Motors Co.") nor "St." ("St. Louis Cardinals").
+TITLES = frozenset({
+    "mr", "mrs", "ms", "dr", "sir", "dame", "lord", "lady", "mayor", "president", "prime", "minister",
+    "chancellor", "governor", "gov", "senator", "sen", "rep", "secretary", "king", "queen", "prince",
+    "princess", "pope", "judge", "sheriff", "colonel", "col", "gen", "captain", "capt", "commander",
+    "cmdr", "cmdt", "admiral", "adm", "sergeant", "sgt", "lieutenant", "lt", "maj", "inspector", "insp",
+    "detective", "det", "professor", "prof", "rev", "bishop", "archbishop", "ambassador", "deputy", "vice",
+})
 
 
 # German capitalises every noun, so a capital letter there says nothing about names.
@@ -232,11 +241,23 @@ def _entities(tokens: list[str], forms: defaultdict[str, Counter[str]], lang: st
             run.pop()
         if run and run[-1].endswith(".") and tok[:1].isdigit():
             run.pop()  # "Terminal No. 3", "Vol. 2": the abbreviation belongs to the number
-        for part in _listed(run):
+        for part in _listed(_untitled(run)):
             phrases.append(" ".join(_norm_token(t) for t in part))
             forms["e:" + phrases[-1]][_POSSESSIVE.sub("", " ".join(part).rstrip("."))] += 1
         run = []
     return phrases
+
+
+def _untitled(run: list[str]) -> list[str]:
+    """A name without the titles before it: "Cmdr. Rui Falcão" and "Prime Minister Fumio
+    Kishida" are "Rui Falcão" and "Fumio Kishida", as another outlet writes them ("Rui
+    Falcão, the district commander"). A title stays when only one word would be left
+    ("President Biden")."""
+    start = 0
+    while (len(run) - start > 2 and run[start + 1].lower() not in PHRASE_LINK
+           and run[start].lower().rstrip(".") in TITLES):
+        start += 1
+    return run[start:]
 
 
 def _listed(run: list[str]) -> list[list[str]]:

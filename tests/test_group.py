@@ -351,6 +351,16 @@ def test_and_between_names_of_several_words_lists_them() -> None:
     assert not any("states and" in e or "alhandra" in e for e in ents)
 
 
+def test_a_title_before_a_name_is_not_part_of_it() -> None:
+    """One outlet writes "Cmdr. Rui Falcão", another "Rui Falcão, the commander": one name."""
+    from briefing.similarity import features
+
+    text = ("Boats went out when Cmdr. Rui Falcão said so. Then Prime Minister Fumio Kishida spoke, "
+            "and President Biden called. Cars from General Motors Co. and St. Louis Park waited.")
+    ents = features(Article(id="a", url="", source="s", title="t", text=text)).entities
+    assert {"rui falcão", "fumio kishida", "president biden", "general motors co", "st louis park"} <= ents
+
+
 def test_a_numbering_abbreviation_is_not_part_of_a_name() -> None:
     from briefing.similarity import features
 
