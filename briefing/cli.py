@@ -54,6 +54,21 @@ def _errors() -> Iterator[None]:
         yield
     except BriefingError as exc:
         _fail(exc)
+    except Exception as exc:
+        translated = _state_error(exc)
+        if translated is None:
+            raise
+        _fail(translated)
+
+
+def _state_error(exc: Exception) -> BriefingError | None:
+    """A state database that cannot be used (read-only, locked, not a database, missing), in
+    words, naming the database; None for any other error, which keeps its traceback."""
+    from briefing.store.failures import state_error, state_location
+
+    context = click.get_current_context(silent=True)
+    workspace = context.params.get("workspace") if context is not None else None
+    return state_error(exc, state_location(workspace if isinstance(workspace, Path) else Path(".")))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -148,7 +148,8 @@ class Daemon:
     def run(self, on_ready: Callable[[Daemon], None] | None = None) -> None:
         """Run until SIGTERM or SIGINT. Raises BriefingError if another daemon runs here."""
         self.lock.acquire()
-        Store.open(self.workspace).close()  # create the tables now, before jobs race to do it
+        with Store.open(self.workspace) as store:  # create the tables now, before jobs race to do it
+            store.check_writable()  # and stop here, in words, if the state is read-only or locked
         previous = self._install_signals()
         try:
             self.load()
@@ -180,7 +181,8 @@ class Daemon:
     def once(self) -> None:
         """Collect, then build each schedule's latest due slot that no one built yet (for cron)."""
         self.load(jobs=False)
-        Store.open(self.workspace).close()
+        with Store.open(self.workspace) as store:  # a read-only or locked state stops cron's run
+            store.check_writable()  # here, in words, not in a traceback from each job's child
         for name in list(self.schedules):
             self.collect(name)
 

@@ -22,3 +22,10 @@ class ConfigError(BriefingError):
 
 class SourceError(BriefingError):
     """One source could not be read; becomes a Problem on that source, never stops an edition."""
+
+
+class StateError(BriefingError):
+    """The state database cannot be used: read-only, locked, not a database, missing (exit code 1).
+
+    Made from the database's error where the CLI catches it (`briefing.store.failures`).
+    """

@@ -27,7 +27,7 @@ from briefing.cli import (
     _problem_line,
     _workspace_option,
 )
-from briefing.errors import BriefingError, ConfigError
+from briefing.errors import BriefingError, ConfigError, StateError
 
 
 @click.command()
@@ -64,7 +64,7 @@ def build(schedules: tuple[str, ...], day: datetime | None, dry_run: bool, no_co
                         schedule, workspace, _now(), day=day.date() if day else None,
                         dry_run=dry_run, collect_first=not no_collect, on_stage=on_stage,
                         email=email))
-                except ConfigError:
+                except (ConfigError, StateError):  # every schedule would fail the same way
                     raise
                 except BriefingError as exc:  # this schedule failed; the others still build
                     failed.append(schedule.name)

@@ -11,6 +11,7 @@ one object and one import (`from briefing.store import Store`):
 - health.py      source health and fetch state, saved with each collection
 - deliveries.py  the email ledger's rows (briefing/ledger.py decides what to send)
 - slots.py       edition slots and the daemon's heartbeat
+- failures.py    a database that cannot be used (read-only, locked, ...), in words
 """
 
 from __future__ import annotations

@@ -13,10 +13,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Self
 
-from sqlalchemy import Connection, Select, create_engine, event
+from sqlalchemy import Connection, Select, create_engine, event, text
 from sqlalchemy.engine import Engine
 
+from briefing.errors import StateError
 from briefing.store.schema import create_tables
+
+# How long a write waits for another process's write lock before "database is locked".
+BUSY_TIMEOUT_MS = 30_000
 
 
 def state_url(workspace: Path) -> str:
@@ -25,7 +29,15 @@ def state_url(workspace: Path) -> str:
     if url:
         return url
     folder = workspace / "output" / ".state"
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StateError(
+            f"{folder / 'state.db'}: the state database's folder cannot be created "
+            f"({exc.strerror or exc}{f': {exc.filename}' if exc.filename else ''})",
+            hint=f"check that {workspace} is the workspace, that its disk is mounted and that "
+                 f"{folder} can be created there (a file in its place, or a read-only folder, "
+                 "stops it)") from None
     return f"sqlite:///{folder / 'state.db'}"
 
 
@@ -33,7 +45,7 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_MS)}")
     cursor.close()
 
 
@@ -52,6 +64,15 @@ class StoreBase:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def check_writable(self) -> None:
+        """Take the write lock and let it go, changing nothing.
+
+        Raises the database's own error now (read-only, locked) rather than in the middle
+        of a job; `state_error` turns it into words.
+        """
+        with self.transaction() as conn:
+            conn.execute(text("UPDATE heartbeats SET pid = pid WHERE 1 = 0"))
 
     def __enter__(self) -> Self:
         return self
