@@ -26,7 +26,7 @@ import regex
 from briefing.furniture import is_byline, strip_dateline
 from briefing.language import told_language
 from briefing.models import Article
-from briefing.text import PAIRED_RUN, SENTENCE_ENDS, char_chunks, split_words
+from briefing.text import PAIRED_RUN, SENTENCE_ENDS, SPACELESS_RUN, char_chunks, script_chunks, split_words
 
 __all__ = ["Candidate", "candidates", "words_of"]
 
@@ -46,7 +46,10 @@ _PROMO = re.compile(
     r"|leave a (?:reply|comment)|related (?:stories|articles?)|advertisement)\b|©"
 )
 _FIGURE_GLUED = re.compile(r"(\d+(?:[.,:]\d+)*)")  # a figure and what is written onto it
-_TERMINAL = re.compile(rf"[{SENTENCE_ENDS}][\"'”’»)\]」』）]*$")  # the danda and 。 too
+_TERMINAL = re.compile(rf"[{SENTENCE_ENDS}][\"'”’»)\]」』）]*$")  # the danda, 。, ။ and ។ too
+# Thai and Lao end a sentence with no mark: its last letter (ฯ, ๆ and a mark included), or
+# a figure after it ("...ตั้งแต่ปี 2554"), ends it; a colon or a comma still does not.
+_UNMARKED_END = regex.compile(r"[\p{Thai}\p{Lao}](?: ?\d(?:[\d.,]*\d)?%?)?[\"'”’»)\]]*$")
 # Verb-ish words: auxiliaries and common reporting verbs, plus inflected forms.
 _VERB_WORDS = """is are was were be been being am has have had do does did will would shall should
     can could may might must said says say told tells according warned warns added adds
@@ -71,10 +74,13 @@ _ATTRIBUTION = re.compile(r"\b(?:said|says|told|added|according|asked|wrote|stat
 _QUOTED = re.compile(r"“[^”]*”?|\"[^\"]*\"?")
 # "Mr. Lang said ..." refers back to where Mr. Lang was introduced.
 _SURNAME_ONLY = re.compile(r"(?:Mr|Mrs|Ms|Dr)\. [A-Z][\w'’-]+ [a-z]")
-# A run this long without a space, outside Chinese and Japanese (written without them):
-# a link, a hash or a mangled table. No reader reads it, and WeasyPrint lays out an
-# unbreakable run in time that grows with its square (8,000 characters: about 8 s).
-_LONG_RUN = regex.compile(r"[^\s\p{Han}\p{Hiragana}\p{Katakana}ー]{81,}")
+# A run this long without a space, outside Chinese, Japanese, Thai, Lao, Khmer and Burmese
+# (written without them): a link, a hash or a mangled table. No reader reads it, and
+# WeasyPrint lays out an unbreakable run in time that grows with its square (8,000
+# characters: about 8 s). A sentence in those scripts is held to `_MAX_WORDS` instead.
+_LONG_RUN = regex.compile(
+    r"[^\s\p{Han}\p{Hiragana}\p{Katakana}ー\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}]{81,}"
+)
 _DANGLING_WORDS = 15  # shorter sentences that lean on a neighbour are dropped, longer ones
 _MIN_WORDS = 6
 _MAX_WORDS = 80
@@ -107,14 +113,20 @@ class Candidate:
 
 def words_of(text: str) -> list[str]:
     """Word tokens, the same notion of word the budget counts: Chinese and Japanese, which
-    put no spaces between words, in pieces of two characters (`char_chunks`), and in
-    them and in Korean a figure apart from the word it is written onto ("4500名",
-    "12명이"), so that two outlets' sentences with one figure share it as a fact."""
+    put no spaces between words, in pieces of two characters (`char_chunks`), Thai, Lao,
+    Khmer and Burmese in pieces of three or four letters (`script_chunks`), and in them
+    and in Korean a figure apart from the word it is written onto ("4500名", "12명이"),
+    so that two outlets' sentences with one figure share it as a fact."""
     words = split_words(text)
-    if text.isascii() or not PAIRED_RUN.search(text):
+    if text.isascii():
         return words
-    return [chunk for word in words for piece in _FIGURE_GLUED.split(word) if piece
-            for chunk in char_chunks(piece)]
+    if PAIRED_RUN.search(text):
+        words = [chunk for word in words for piece in _FIGURE_GLUED.split(word) if piece
+                 for chunk in char_chunks(piece)]
+    if SPACELESS_RUN.search(text):
+        words = [chunk for word in words for piece in _FIGURE_GLUED.split(word) if piece
+                 for chunk in script_chunks(piece)]
+    return words
 
 
 def _is_furniture(paragraph: str) -> bool:
@@ -142,12 +154,16 @@ def _judge(sentence: str, tokens: list[str], english: bool = True) -> tuple[bool
     """Return (usable, dangling) for one cleaned sentence and its word tokens.
 
     The verb test knows English verbs only: in another language it would drop most
-    short sentences ("Die Schulen bleiben geschlossen."), so there it is skipped.
+    short sentences ("Die Schulen bleiben geschlossen."), so there it is skipped; also in
+    a sentence in Thai, Lao, Khmer or Burmese, which have no table to tell them by and
+    are told as English. A Thai or Lao sentence needs no final mark (see `_UNMARKED_END`).
     """
     if not _MIN_WORDS <= len(tokens) <= _MAX_WORDS or _LONG_RUN.search(sentence):
         return False, False
-    fragment = english and len(tokens) < _VERB_CHECK and not _has_verb(tokens)
-    if not _TERMINAL.search(sentence) or fragment:
+    spaceless = not sentence.isascii() and bool(SPACELESS_RUN.search(sentence))
+    fragment = english and not spaceless and len(tokens) < _VERB_CHECK and not _has_verb(tokens)
+    ended = bool(_TERMINAL.search(sentence)) or (spaceless and bool(_UNMARKED_END.search(sentence)))
+    if not ended or fragment:
         return False, False
     if _is_furniture(sentence) or sentence[0].islower():
         return False, False

@@ -19,18 +19,34 @@ __all__ = [
 # ---------------------------------------------------------------------------- line shapes
 
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
-_TERMINAL = re.compile(r"[.!?…。！？:]\W{0,3}$")
+# Thai, Lao, Burmese and Khmer letters and marks (not their digits or punctuation).
+_SPACELESS = re.compile(r"[\u0e01-\u0e4e\u0e81-\u0ede\u1000-\u103f\u1050-\u109f\u1780-\u17d3]")
+_SPACELESS_CHARACTERS = 5  # per word, marks included (Thai, Lao, Khmer and Burmese)
+_TERMINAL = re.compile(r"[.!?…。！？:\u104b\u17d4\u17d5]\W{0,3}$")  # and the Burmese ။, the Khmer ។ ៕
+# Thai and Lao mark no sentence end: a line ending in their letters (or a figure after
+# them) ends like a sentence.
+_UNMARKED_END = re.compile(r"[\u0e01-\u0e4e\u0e81-\u0ede](?: ?\d[\d.,]*%?)?[\"'”’)\]» ]*$")
 CLOSERS = "\"'”’)]»"
 
 
 def word_count(line: str) -> int:
-    """Word count; CJK scripts have no spaces, so about two characters make a word."""
-    cjk = len(_CJK.findall(line))
-    return len(line.split()) + cjk // 2
+    """Word count; CJK scripts have no spaces, so about two characters make a word, and
+    Thai, Lao, Khmer and Burmese put spaces between phrases only: about five characters
+    (marks included) make a word there. Counted by spaces, a whole paragraph of theirs was
+    a few "words", never body text, and the cleaner dropped every line of the article."""
+    count = len(line.split())
+    if line.isascii():
+        return count
+    return count + len(_CJK.findall(line)) // 2 + len(_SPACELESS.findall(line)) // _SPACELESS_CHARACTERS
 
 
 def is_sentence(line: str) -> bool:
-    """Ends like a sentence (terminal punctuation, maybe inside closing quotes)."""
+    """Ends like a sentence (terminal punctuation, maybe inside closing quotes; in Thai
+    and Lao, which have none, a letter of theirs)."""
+    return _marked(line) or (not line.isascii() and bool(_UNMARKED_END.search(line)))
+
+
+def _marked(line: str) -> bool:
     return bool(_TERMINAL.search(line.rstrip(CLOSERS + " ")) or _TERMINAL.search(line))
 
 
@@ -110,7 +126,7 @@ def is_breadcrumb(line: str) -> bool:
     if line.startswith("|"):  # a table row, not a trail
         return False
     parts = _BREADCRUMB_SEP.split(line)
-    return len(parts) >= 3 and not is_sentence(line) and all(word_count(p) <= 12 for p in parts)
+    return len(parts) >= 3 and not _marked(line) and all(word_count(p) <= 12 for p in parts)
 
 
 def _is_toolbar(line: str) -> bool:

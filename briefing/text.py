@@ -15,10 +15,11 @@ How sentence splitting works:
    that line's first sentence. This is deliberately simple: extracted article text
    puts headings in their own paragraphs.
 2. A *candidate* boundary is a run of ``. ! ? …`` (or the Hindi and Bengali danda
-   ``।``, the Arabic question mark ``؟``, the Urdu full stop ``۔``) followed by optional
-   closing quotes/brackets and a space. Everything else (``3.5``, ``example.com``,
-   ``v2.0``) is never a candidate, because no space follows the period. Chinese and
-   Japanese write no space after ``。！？``, so one is added there first.
+   ``।``, the Arabic question mark ``؟``, the Urdu full stop ``۔``, the Burmese ``။``,
+   the Khmer ``។`` and ``៕``) followed by optional closing quotes/brackets and a space.
+   Everything else (``3.5``, ``example.com``, ``v2.0``) is never a candidate, because
+   no space follows the period. Chinese and Japanese write no space after ``。！？``,
+   and Burmese and Khmer often none after ``။ ។``, so one is added there first.
 3. Each candidate is judged by the word before it and the word after it
    (``_split_paragraph`` and ``_period_ends_sentence``). The rules, in order:
 
@@ -39,7 +40,13 @@ How sentence splitting works:
      and ``George W. Bush`` do not. The price: a sentence that begins with a proper
      noun right after such an abbreviation stays joined to it (``They left the U.S.
      Congress met later.`` is one sentence), and so does one starting with a number;
+   - a period after a Thai letter (``ต.ค.``, ``06.00 น.``): no split, Thai writes
+     periods in abbreviations only;
    - any other period: split.
+4. Thai and Lao mark no sentence end at all: a space between two runs of their letters
+   ends a sentence, unless what follows continues it (a conjunction, ``ว่า`` "that"
+   before it, a name and its office) or either side is too short to stand alone
+   (``_split_unmarked``).
 
 Speed comes from doing the scanning with compiled regular expressions and running the
 Python decision only once per candidate boundary, not per character or per word.
@@ -57,10 +64,12 @@ from briefing.language import korean_stem, simplified
 __all__ = [
     "SENTENCE_ENDS",
     "PAIRED_RUN",
+    "SPACELESS_RUN",
     "UNSPACED_RUN",
     "SumyTokenizer",
     "char_chunks",
     "char_pairs",
+    "script_chunks",
     "split_paragraphs",
     "split_sentences",
     "split_words",
@@ -76,13 +85,16 @@ _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 # A candidate boundary: terminal punctuation, closers, one space (whitespace is already
 # collapsed), and a look at the first character of the next word after any openers.
 # The look-behind and possessive repeats keep long runs of dots linear.
-SENTENCE_ENDS = ".!?\u2026\u0964\u0965\u061f\u06d4\u3002\uff01\uff1f"  # and । ॥ ؟ ۔ 。 ！ ？
+# and । ॥ ؟ ۔ 。 ！ ？, the Burmese ။ and the Khmer ។ ៕
+SENTENCE_ENDS = ".!?\u2026\u0964\u0965\u061f\u06d4\u3002\uff01\uff1f\u104b\u17d4\u17d5"
 _CANDIDATE = re.compile(
     rf"(?<![{SENTENCE_ENDS}])([{SENTENCE_ENDS}]++)([{re.escape(_CLOSERS)}]*+)"
     rf" (?=[{re.escape(_OPENERS)}]*+(\S?))"
 )
 # Chinese and Japanese put no space after a full stop: one is added before judging.
 _CJK_STOP = re.compile("([\u3002\uff01\uff1f]+[\u300d\u300f\u201d\u2019\uff09)]*)(?=\\S)")
+# Burmese and Khmer often do not either (and Khmer may put one before its ។ instead).
+_SCRIPT_STOP = re.compile("([\u104b\u17d4\u17d5]+[\u201d\u2019\"')\\]\u00bb]*)(?=\\S)")
 _NO_SPLIT_BEFORE = frozenset(",;:.)]}")
 _DOTTED_ACRONYM = re.compile(r"(?:[^\W\d_]\.)+[^\W\d_]")
 _LEADING_WORD = re.compile(r"[^\W_]+")
@@ -145,13 +157,95 @@ def split_sentences(text: str) -> list[str]:
         paragraph = " ".join(block.split())
         if _has_cjk_stop(paragraph):
             paragraph = _CJK_STOP.sub(r"\1 ", paragraph)
-        if paragraph:
-            sentences.extend(_split_paragraph(paragraph))
+        if _has_script_stop(paragraph):
+            paragraph = _SCRIPT_STOP.sub(r"\1 ", paragraph)
+        if not paragraph:
+            continue
+        pieces = _split_paragraph(paragraph)
+        if not paragraph.isascii() and _THAI_LAO.search(paragraph):
+            pieces = [part for piece in pieces for part in _split_unmarked(piece)]
+        sentences.extend(pieces)
     return sentences
 
 
 def _has_cjk_stop(paragraph: str) -> bool:
     return "\u3002" in paragraph or "\uff01" in paragraph or "\uff1f" in paragraph
+
+
+def _has_script_stop(paragraph: str) -> bool:
+    return "\u104b" in paragraph or "\u17d4" in paragraph or "\u17d5" in paragraph
+
+
+# Thai and Lao mark no sentence end: a space between two runs of their letters ends a
+# sentence, or a clause. Not after ฯ or ๆ (ໆ ຯ in Lao), which the spelling rules follow by
+# a space ("กรุงเทพฯ เมื่อ..."), and not at a figure ("วันที่ 14 ต.ค."), a Latin word
+# or a quotation mark, which are set off by spaces too.
+_THAI_LAO = regex.compile(r"[\u0e01-\u0e4e\u0e81-\u0ede]")
+_UNMARKED_SPACE = regex.compile(
+    r"(?<=[\p{Thai}\p{Lao}--\p{Nd}--[\u0e2f\u0e46\u0eaf\u0ec6]]) (?=[\p{Thai}\p{Lao}--\p{Nd}])",
+    regex.VERSION1,
+)
+_MARK = regex.compile(r"\p{M}")
+# Shorter than this (letters, marks not counted), a part is a name, a title or a trailing
+# phrase ("สูงที่สุดในรอบ 5 ปี", the highest in five years), not a sentence of its own.
+_UNMARKED_MIN = 16
+# A part that begins with one of these goes on the sentence before it: a conjunction, a
+# relative, a preposition or a verb of saying ("..., said the governor"). Prefixes, since
+# the words are not spaced: "และ" (and) also stands before "และเตรียม".
+_CONTINUES = tuple(sorted(word_set(
+    """และ หรือ แต่ ซึ่ง โดย เพื่อ เพราะ ว่า ที่ จึง ก็ ของ กับ แก่ ให้ จาก ใน ตาม หลังจาก
+    ขณะ จน กล่าว ระบุ เปิดเผย เผย แถลง ยืนยัน
+    ແລະ ຫຼື ຫລື ແຕ່ ເຊິ່ງ ຊຶ່ງ ໂດຍ ເພື່ອ ເພາະ ວ່າ ທີ່ ຈຶ່ງ ກໍ ຂອງ ກັບ ໃຫ້ ຈາກ ໃນ ຕາມ ຫຼັງຈາກ
+    ຂະນະ ກ່າວ"""
+)))
+_ENDS_THAT = ("ว่า", "ວ່າ")  # "เปิดเผยว่า" (revealed that): what was said follows
+# Personal titles: a short part that begins with one starts a sentence with a name, and
+# the name, the surname and the office go together ("นายสมชาย วงศ์ไพบูลย์
+# ผู้ว่าราชการจังหวัด กล่าวว่า ...", Mr Somchai Wongpaiboon, the governor, said ...).
+_TITLES = tuple(sorted(word_set("นาย นาง น.ส. ดร. พล. พ.ต. พ.อ. ร.ต. ศ. รศ. ผศ. ທ່ານ ທ້າວ ນາງ")))
+
+
+def _split_unmarked(sentence: str) -> list[str]:
+    """Cut a Thai or Lao sentence at the spaces between runs of its script that a reader
+    takes for sentence ends; leave it whole where the next part continues it.
+
+    Why: with no mark at the end of a sentence, a whole Thai paragraph was one "sentence",
+    too long to quote and too long for a summary's budget. A space between clauses is
+    where a Thai reader sees one statement end, but the same space also stands between a
+    name and a surname, before "ซึ่ง" (which) and "และ" (and) and after "ว่า" (that); those
+    stay joined. A part too short to be a statement joins the one before it (after a
+    short one, the next joins it), and a name after a title keeps its surname and office,
+    so no name or title is cut off on its own.
+    """
+    parts = _UNMARKED_SPACE.split(sentence)
+    if len(parts) == 1:
+        return parts
+    # The sentences as lists of parts, with their letter counts: joined and counted once
+    # each, so a long paragraph of short parts costs linear time.
+    out: list[list[str]] = [[parts[0]]]
+    size = _letters(parts[0])
+    for part in parts[1:]:
+        letters = _letters(part)
+        current = out[-1]
+        joined = (
+            size < _UNMARKED_MIN
+            or (current[0].startswith(_TITLES) and size < 2 * _UNMARKED_MIN)
+            or (letters < _UNMARKED_MIN and not part.startswith(_TITLES))
+            or part.startswith(_CONTINUES)
+            or current[-1].endswith(_ENDS_THAT)
+        )
+        if joined:
+            current.append(part)
+            size += letters
+        else:
+            out.append([part])
+            size = letters
+    return [" ".join(sentence_parts) for sentence_parts in out]
+
+
+def _letters(text: str) -> int:
+    """Characters of `text` a reader counts: combining marks and spaces left out."""
+    return len(text) - text.count(" ") - len(_MARK.findall(text))
 
 
 def _blocks(text: str) -> list[str]:
@@ -189,6 +283,8 @@ def _split_paragraph(paragraph: str) -> list[str]:
 def _period_ends_sentence(paragraph: str, dot: int, after: int) -> bool:
     """Judge a single period at ``dot`` followed by a word that is not lowercase."""
     word = paragraph[paragraph.rfind(" ", 0, dot) + 1 : dot].lstrip(_OPENERS)
+    if word and "\u0e00" <= word[-1] <= "\u0e7f":
+        return False  # Thai ends no sentence with a period: "ต.ค.", "กทม.", "06.00 น."
     if len(word) != 1 and "." not in word and word not in _ABBREVIATIONS:
         return True
     if word in _NEVER_FINAL:
@@ -252,6 +348,58 @@ def char_chunks(token: str) -> list[str]:
     punctuation marks is a clause, not a word.
     """
     return _runs(token, lambda run: [run[i : i + 2] for i in range(0, len(run), 2)], UNSPACED_RUN)
+
+
+# Thai, Lao, Khmer and Burmese put no spaces between words either (a space ends a phrase);
+# their digits are figures, not letters.
+SPACELESS_RUN = regex.compile(
+    r"[\p{Thai}--\p{Nd}]+|[\p{Lao}--\p{Nd}]+|[\p{Khmer}--\p{Nd}]+|[\p{Myanmar}--\p{Nd}]+",
+    regex.VERSION1,
+)
+# A letter with its marks; in Khmer and Burmese also the consonants stacked under it
+# (the coeng ្ and the virama ္ join the next consonant to the syllable).
+_CLUSTER = regex.compile(r"\P{M}(?:[\u17d2\u1039]\P{M}|\p{M})*")
+# Letters (with their marks) per word, for the words of an English translation of the
+# same news: Thai and Lao about four, Khmer and Burmese about three.
+_THAI_LAO_LETTERS, _KHMER_BURMESE_LETTERS = 4, 3
+
+
+def script_chunks(token: str) -> list[str]:
+    """A run of Thai, Lao, Khmer or Burmese letters cut into pieces about a word long
+    (four letters with their marks in Thai and Lao, three in Khmer and Burmese); other
+    letters in the token stay whole.
+
+    Why: a summary's word budget and its sentence-length limits count words, and these
+    scripts write a whole phrase without a space; counted as one word, every sentence was
+    under the six a sentence needs, and no budget held. The letters per word are measured
+    against English translations of news sentences, so a budget of 100 words holds about
+    as much news in Thai as in English.
+    """
+    return _runs(token, _cut_letters, SPACELESS_RUN)
+
+
+def _cut_letters(run: str) -> list[str]:
+    clusters = _CLUSTER.findall(run)
+    size = _THAI_LAO_LETTERS if run[0] < "\u1000" else _KHMER_BURMESE_LETTERS
+    return ["".join(clusters[i : i + size]) for i in range(0, len(clusters), size)]
+
+
+def script_pairs(token: str) -> list[str]:
+    """A run of Thai, Lao, Khmer or Burmese letters as its overlapping pairs of letters
+    (each with its marks: "น้ำท่วม" -> "น้ำ", "ำท่", "ท่ว", "วม"); other letters stay whole.
+
+    Why: as for Chinese (`char_pairs`), without a word segmenter pairs are what two
+    sentences on one event share; a whole phrase between two spaces seldom recurs.
+    Summaries compare sentences by them (salience, near-duplicates, repeated facts).
+    """
+    return _runs(token, _letter_pairs, SPACELESS_RUN)
+
+
+def _letter_pairs(run: str) -> list[str]:
+    clusters = _CLUSTER.findall(run)
+    if len(clusters) < 2:
+        return ["".join(clusters)]
+    return [clusters[i] + clusters[i + 1] for i in range(len(clusters) - 1)]
 
 
 def char_pairs(token: str) -> list[str]:
@@ -325,7 +473,8 @@ class SumyTokenizer:
     def to_words(self, sentence: str) -> tuple[str, ...]:
         """Return the words sumy would keep (its ``_is_word`` filter applied); Chinese,
         Japanese and Korean as character pairs (`char_pairs`), Chinese characters in
-        their Simplified form, so two outlets' versions of one sentence compare alike.
+        their Simplified form, so two outlets' versions of one sentence compare alike;
+        Thai, Lao, Khmer and Burmese as pairs of letters (`script_pairs`).
 
         Curly apostrophes become straight ones so that ``don’t`` matches sumy's stop
         words and word pattern.
@@ -333,4 +482,6 @@ class SumyTokenizer:
         words = split_words(sentence.replace("’", "'"))
         if not sentence.isascii() and PAIRED_RUN.search(sentence):
             words = [pair for word in words for pair in char_pairs(simplified(word))]
+        if not sentence.isascii() and SPACELESS_RUN.search(sentence):
+            words = [pair for word in words for pair in script_pairs(word)]
         return tuple(word for word in words if self._SUMY_WORD.match(word))
