@@ -10,11 +10,29 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 SourceKind = Literal["feed", "page", "folder", "opml"]
 IncidentStatus = Literal["new", "updated"]
+
+
+def _moments(obj: object, *names: str) -> None:
+    """The model's times are datetimes: a caller's plain `date` becomes midnight UTC of
+    that day, here, once, so no stage meets one; anything else is refused, naming the field.
+
+    Why: `briefing.group` and `briefing.summarize` read `published.tzinfo`, and a notebook
+    passing `date(2024, 6, 1)` got an AttributeError from deep inside a stage.
+    """
+    for name in names:
+        value = getattr(obj, name)
+        if value is None or isinstance(value, datetime):
+            continue
+        if isinstance(value, date):
+            object.__setattr__(obj, name, datetime(value.year, value.month, value.day, tzinfo=UTC))
+        else:
+            raise TypeError(f"{type(obj).__name__}.{name} must be a datetime, a date or None, "
+                            f"not {type(value).__name__} {value!r:.60}")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -34,7 +52,8 @@ class Article:
     `id` is stable across collections: the same story collected twice has the same id,
     which is what lets the state store tell new articles from updates. `fingerprint`
     changes when the text changes. `outlets` lists every outlet that carried this text
-    when duplicates were merged; it is empty until `dedupe` runs.
+    when duplicates were merged; it is empty until `dedupe` runs. `published` and
+    `collected` may be given as a plain `date`: it is taken as midnight UTC of that day.
     """
 
     id: str
@@ -49,6 +68,9 @@ class Article:
     author: str = ""
     outlets: tuple[str, ...] = ()
     duplicates: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        _moments(self, "published", "collected")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -98,6 +120,9 @@ class Incident:
     reasons: tuple[str, ...] = ()
     evidence: tuple[str, ...] = ()
     new_article_ids: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        _moments(self, "first_seen", "updated")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

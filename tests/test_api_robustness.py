@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+
+import pytest
 
 import briefing
 from briefing import Article
@@ -229,3 +231,28 @@ def test_an_incident_continued_from_naive_history_has_aware_times() -> None:
     assert [i.status for i in incidents] == ["updated", "new"]
     assert incidents[0].first_seen == datetime(2024, 6, 1, 8, tzinfo=UTC)
     assert sorted(i.first_seen for i in incidents if i.first_seen)
+
+
+def test_a_plain_date_is_midnight_utc_of_that_day() -> None:
+    """`published=date(2024, 6, 1)` made `group` and `summarize` raise AttributeError
+    ('datetime.date' object has no attribute 'tzinfo') deep inside a stage."""
+    dated = _article("a", published=date(2024, 6, 1), collected=date(2024, 6, 2))
+    assert dated.published == datetime(2024, 6, 1, tzinfo=UTC)
+    assert dated.collected == datetime(2024, 6, 2, tzinfo=UTC)
+    later = _article("b", title="Passau flood peaks", text=BODY.replace("9.2", "9.3"),
+                     published=datetime(2024, 6, 1, 9, tzinfo=UTC))
+    [incident] = briefing.group([later, dated])  # one wire copy: "b" is merged into "a"
+    assert incident.articles[0].id == "a" and incident.first_seen == datetime(2024, 6, 1, tzinfo=UTC)
+    assert str(briefing.summarize([dated, later], words=40))
+    assert str(briefing.summarize(incident, words=40))
+    history = [briefing.Incident(id="inc-old", title="Flood", articles=(dated,), first_seen=date(2024, 6, 1),
+                                 updated=date(2024, 6, 1))]
+    [updated] = briefing.group([later], history=history, now=datetime(2024, 6, 2, tzinfo=UTC))
+    assert (updated.id, updated.first_seen) == ("inc-old", datetime(2024, 6, 1, tzinfo=UTC))
+
+
+def test_a_time_that_is_not_a_date_is_refused_naming_the_field() -> None:
+    with pytest.raises(TypeError, match=r"Article\.published must be a datetime, a date or None, not str"):
+        _article("a", published="2024-06-01")
+    with pytest.raises(TypeError, match=r"Incident\.updated"):
+        briefing.Incident(id="i", title="t", articles=(), updated=1717200000)  # type: ignore[arg-type]
