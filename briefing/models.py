@@ -149,7 +149,9 @@ class Edition:
     """One published briefing.
 
     `date` is the edition date in the schedule's time zone; the window runs from the
-    end of the previous successful edition to the time this one was built.
+    end of the previous edition's window (the latest one ending before this one's end,
+    whenever it was built) to the time this one was built, or to the end of its day for
+    an edition of a past day (`--date`).
     """
 
     schedule: str

@@ -136,14 +136,18 @@ class History:
     edited: dict[str, Incident] = field(default_factory=dict)  # article id -> its earlier incident
 
 
-def _history(store: Store, schedule: Schedule, now: datetime, pending: Sequence[Article]) -> History:
+def _history(store: Store, schedule: Schedule, now: datetime, pending: Sequence[Article], *,
+             replay: bool = False) -> History:
     """Open incidents of earlier editions, without the pending articles.
 
     An edited article is pending again while its old version still sits in its
     incident: it is left out of the history (so it is not there twice) and
     remembered in `edited`, so that it goes back to its incident as an update.
+    A replayed day (`replay`, `now` its cut-off) sees only what editions up to its
+    cut-off published: an incident it continues must not show a later day's articles.
     """
-    opened = store.open_incidents(schedule.name, now, schedule.edition.quiet_days)
+    opened = store.open_incidents(schedule.name, now, schedule.edition.quiet_days,
+                                  published_by=now if replay else None)
     again = {a.id for a in pending}
     incidents, edited = [], {}
     for o in opened:
@@ -188,6 +192,20 @@ def edition_cutoff(schedule: Schedule, now: datetime, day: date | None) -> datet
         return now
     end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=schedule.tz)
     return min(now, end.astimezone(UTC))
+
+
+def replay_articles(pending: Sequence[Article], cutoff: datetime, published_later: set[str]) -> list[Article]:
+    """What the edition of a past day (`--date`) takes from the pending articles.
+
+    Those published before its cut-off; an undated one counts from when it was
+    collected (an article collected today is not news of last week). Left out: articles
+    a later edition published already (edited since or not), so that days replayed in
+    any order never publish an article twice, nor one before the day it came out.
+    """
+    def when(article: Article) -> datetime | None:
+        return article.published or article.collected
+
+    return [a for a in pending if a.id not in published_later and ((w := when(a)) is None or w < cutoff)]
 
 
 def make_incidents(articles: Sequence[Article], schedule: Schedule, history: History, now: datetime,
@@ -238,7 +256,7 @@ def build(schedule: Schedule, workspace: Path, now: datetime, *, day: date | Non
                 pending = store.pending_articles(schedule.name)
             cutoff = edition_cutoff(schedule, now, day)
             if day is not None:
-                pending = [a for a in pending if a.published is None or a.published < cutoff]
+                pending = replay_articles(pending, cutoff, store.published_after(schedule.name, cutoff))
             health = collected.health or _stored_health(store, schedule.name)
             problems = collected.problems
             failed = collected.failed
@@ -248,15 +266,15 @@ def build(schedule: Schedule, workspace: Path, now: datetime, *, day: date | Non
                 return claim.finish(store, now, BuildResult(
                     schedule=schedule.name, status="empty", failed_sources=failed, problems=problems,
                     message="nothing new since the last edition; no edition published (empty = \"skip\")"))
-            history = _history(store, schedule, cutoff, pending)
+            history = _history(store, schedule, cutoff, pending, replay=day is not None)
             incidents, left_out = make_incidents(pending, schedule, history, cutoff,
                                                  on_stage)
-            last = store.last_edition(schedule.name)
+            previous = store.edition_before(schedule.name, cutoff)
             # A slot caught up after midnight is still the edition of its own day.
             edition = Edition(
                 schedule=schedule.name, title=schedule.title,
                 date=day or (slot or now).astimezone(schedule.tz).date(), timezone=schedule.timezone,
-                window_start=last["window_end"] if last else None,  # type: ignore[arg-type]
+                window_start=previous["window_end"] if previous else None,  # type: ignore[arg-type]
                 window_end=cutoff, incidents=tuple(incidents), sources=tuple(health),
                 problems=tuple(problems))
             on_stage("render")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -315,3 +315,59 @@ def test_explain_prints_why_articles_were_grouped(demo_workspace: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "why grouped:" in result.output and "rank:" in result.output
     assert "Brannock" in result.output
+
+
+_FLOOD = ("Flood in Passau, day {n}\n\nPublished: 2026-11-{d}T10:00:00Z\n\n"
+          "The Danube flood in Passau rose to {level} metres on day {n}, officials said. "
+          "About 260 people were evacuated from the old town of Passau. "
+          "Mayor Ana Reis said the Danube water in Passau would peak overnight. "
+          "Rescue teams from Bavaria helped Passau residents leave their homes. {extra}\n")
+_VOTE = ("Election in Peru\n\nPublished: 2026-11-22T09:00:00Z\n\n"
+         "Voters in Lima went to the polls on Sunday to choose a new president of Peru. "
+         "The count began at dusk and turnout was high across the Andes, officials in Lima said.\n")
+
+
+def test_days_replayed_out_of_order_cover_their_own_day_and_repeat_nothing(tmp_path: Path) -> None:
+    """`--date 2026-11-22` after `--date 2026-11-23` took the window's start from the last
+    edition created (the 23rd's cut-off), so the 22nd's coverage ran backwards; a late
+    report of the 22nd joined the flood incident with the 23rd's article in it, published
+    again in an edition about the day before it appeared."""
+    ws = make_workspace(tmp_path, {
+        "a21.txt": _FLOOD.format(n=1, d=21, level="9.1", extra="Schools closed."),
+        "a23.txt": _FLOOD.format(n=3, d=23, level="9.4", extra="The clean-up began."),
+        "v22.txt": _VOTE}, extra='[edition]\nformats = ["html", "json"]\nempty = "publish"\n')
+    now = DEMO_NOW + timedelta(days=2)
+
+    def replay(day: str) -> tuple[BuildResult, list[list[str]]]:
+        result = _build(ws, "test", day=date.fromisoformat(day), now=now)
+        assert result.status == "published" and result.edition is not None, result.message
+        return result, [[a.title for a in i.articles] for i in result.edition.incidents]
+
+    def end_of(day: int) -> str:
+        return f"2026-11-{day + 1}T00:00:00+00:00"
+
+    replay("2026-11-21")
+    _, titles = replay("2026-11-23")  # the 22nd, not built yet, is in the 23rd's window
+    assert sorted(titles) == [["Election in Peru"], ["Flood in Passau, day 1", "Flood in Passau, day 3"]]
+    (ws / "inbox" / "v22.txt").write_text(_VOTE.replace("was high", "was very high"), encoding="utf-8")
+    result, titles = replay("2026-11-22")
+    assert titles == []  # the 23rd carried the 22nd's news (edited since or not)
+    assert result.path is not None
+    data = json.loads((result.path / "briefing.json").read_text())
+    assert data["window"] == {"start": end_of(21), "end": end_of(22)}
+    coverage = (rf'Coverage\s*<time datetime="{re.escape(end_of(21))}">[^<]*</time> to\s*'
+                rf'<time datetime="{re.escape(end_of(22))}">')
+    assert re.search(coverage, (result.path / "index.html").read_text())
+
+    (ws / "inbox" / "b22.txt").write_text(_FLOOD.format(n=2, d=22, level="9.3", extra="The Danube crested."),
+                                          encoding="utf-8")
+    result, titles = replay("2026-11-22")  # a late report: the 22nd's second edition
+    assert titles == [["Flood in Passau, day 1", "Flood in Passau, day 2"]]
+    assert result.edition is not None and result.edition.incidents[0].status == "updated"
+    assert (result.edition.window_start, result.edition.window_end) == (
+        datetime.fromisoformat(end_of(21)), datetime.fromisoformat(end_of(22)))
+    today = _build(ws, "test", now=now)  # the edit of the 22nd's article waited for the next edition
+    assert today.status == "published" and today.edition is not None
+    assert [(i.status, [a.title for a in i.articles]) for i in today.edition.incidents] == [
+        ("updated", ["Election in Peru"])]
+    assert today.edition.window_start == datetime.fromisoformat(end_of(23))

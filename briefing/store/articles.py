@@ -11,8 +11,9 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Connection, insert, or_, select, update
+from sqlalchemy import ColumnElement, Connection, Integer, case, insert, literal, or_, select, update
 
 from briefing.models import Article, Edition, Incident
 from briefing.store.core import StoreBase
@@ -54,17 +55,27 @@ class ArticlesMixin(StoreBase):
             return {r.id: r.consumed_fingerprint for r in rows}
 
     # -- incidents ---------------------------------------------------------------
-    def open_incidents(self, schedule: str, now: datetime, quiet_days: int) -> list[OpenIncident]:
-        """Incidents updated within the quiet period, with the articles they already hold."""
+    def open_incidents(self, schedule: str, now: datetime, quiet_days: int, *,
+                       published_by: datetime | None = None) -> list[OpenIncident]:
+        """Incidents updated within the quiet period, with the articles they already hold.
+
+        With `published_by` (a replayed day's cut-off), only the articles of editions
+        whose cut-off is not after it: a day replayed after a later day was built must
+        not carry, in an incident it continues, the articles of that later edition.
+        """
         since = now - timedelta(days=quiet_days)
         with self.engine.connect() as conn:
             rows = conn.execute(select(incidents).where(
                 incidents.c.schedule == schedule, incidents.c.updated >= since)).all()
             result = []
             for row in rows:
-                arts = conn.execute(select(articles).where(
+                query = select(articles).where(
                     articles.c.schedule == schedule, articles.c.incident_id == row.id,
-                    articles.c.consumed_fingerprint.is_not(None))).all()
+                    articles.c.consumed_fingerprint.is_not(None))
+                if published_by is not None:
+                    query = query.join(editions, editions.c.id == articles.c.consumed_edition).where(
+                        editions.c.window_end <= published_by)
+                arts = conn.execute(query).all()
                 result.append(OpenIncident(
                     id=row.id, title=row.title, first_seen=row.first_seen, updated=row.updated,
                     articles=tuple(_row_article(a) for a in arts),
@@ -75,6 +86,29 @@ class ArticlesMixin(StoreBase):
     def last_edition(self, schedule: str) -> dict[str, object] | None:
         return self._first(select(editions).where(editions.c.schedule == schedule)
                           .order_by(editions.c.id.desc()))
+
+    def edition_before(self, schedule: str, cutoff: datetime) -> dict[str, object] | None:
+        """The edition whose cut-off (window end) is the latest one before `cutoff`.
+
+        Why not the last one created: days replayed out of order (`--date 2026-11-22`
+        after `--date 2026-11-23`) took the later day's cut-off as their window's start,
+        and their coverage ran backwards. An edition with the same cut-off (a second
+        edition of a replayed day) is not before it: both cover that day.
+        """
+        return self._first(select(editions).where(
+            editions.c.schedule == schedule, editions.c.window_end < cutoff,
+        ).order_by(editions.c.window_end.desc(), editions.c.id.desc()))
+
+    def published_after(self, schedule: str, cutoff: datetime) -> set[str]:
+        """Ids of the articles that editions with a cut-off after `cutoff` published last.
+
+        A replayed day leaves them out even when they were edited since: their news
+        was already carried by a later edition, and the edit belongs in the next one.
+        """
+        query = select(articles.c.id).join(editions, editions.c.id == articles.c.consumed_edition).where(
+            articles.c.schedule == schedule, editions.c.window_end > cutoff)
+        with self.engine.connect() as conn:
+            return {r.id for r in conn.execute(query)}
 
     def list_editions(self, schedule: str, limit: int = 10) -> list[dict[str, object]]:
         return self._rows(select(editions).where(editions.c.schedule == schedule)
@@ -120,7 +154,7 @@ class ArticlesMixin(StoreBase):
                         conn.execute(update(articles).where(
                             articles.c.schedule == edition.schedule, articles.c.id == art_id,
                         ).values(consumed_fingerprint=articles.c.fingerprint,
-                                 consumed_edition=edition_id, incident_id=incident.id))
+                                 consumed_edition=_first_edition(edition_id), incident_id=incident.id))
             self._consume(conn, edition.schedule, left_out, edition_id)
             return edition_id
 
@@ -136,7 +170,8 @@ class ArticlesMixin(StoreBase):
         for start in range(0, len(ids), 500):  # SQL parameter limits
             conn.execute(update(articles).where(
                 articles.c.schedule == schedule, articles.c.id.in_(list(ids[start:start + 500])),
-            ).values(consumed_fingerprint=articles.c.fingerprint, consumed_edition=edition_id))
+            ).values(consumed_fingerprint=articles.c.fingerprint,
+                     consumed_edition=_first_edition(edition_id)))
 
     @staticmethod
     def _record_incident(conn: Connection, schedule: str, incident: Incident, now: datetime) -> None:
@@ -155,6 +190,17 @@ class ArticlesMixin(StoreBase):
                 incidents.c.schedule == schedule, incidents.c.id == incident.id,
             ).values(title=incident.title, updated=now, editions=row.editions + 1,
                      delivered=json.dumps(delivered[-400:])))
+
+
+def _first_edition(edition_id: int | None) -> ColumnElement[Any]:
+    """`consumed_edition` stays the edition that first published this version of an article.
+
+    An updated incident carries its earlier articles again; recording the later edition
+    on them made an article look published later than it was, and a day replayed out
+    of order then could not tell its own news from a later day's (`published_after`).
+    """
+    return case((articles.c.consumed_fingerprint == articles.c.fingerprint, articles.c.consumed_edition),
+                else_=literal(edition_id, Integer))
 
 
 def _article_values(art: Article, now: datetime) -> dict[str, object]:
