@@ -2,7 +2,8 @@
 
 The daemon, cron (`briefing run --once` or a plain `briefing build`) and hand builds
 all go through a claim in the state store before building, under the schedule's lock;
-this is what keeps a slot from ever producing a second edition.
+this is what keeps a slot from ever producing a second edition. A published edition's
+slot is marked built in the transaction that commits the edition (`SlotClaim.commit`).
 """
 
 from __future__ import annotations
@@ -15,9 +16,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from briefing.config import Schedule, parse_duration
+from briefing.models import Edition
 from briefing.store import SLOT_DONE, Store
+from briefing.store.slots import ClaimLost
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from briefing.pipeline import BuildResult
 
 
@@ -76,8 +81,28 @@ class SlotClaim:
         state = row["state"] if row else "claimed"
         return f"the {self.slot:%Y-%m-%d %H:%M} UTC edition is already {state}; not building it again"
 
+    def commit(self, store: Store, edition: Edition, path: str, now: datetime, *,
+               mail_to: Sequence[str] = (), left_out: Sequence[str] = ()) -> int:
+        """Commit the edition (`Store.commit_edition`) and mark a held slot built with it.
+
+        One transaction: a build that dies after it leaves the slot built, not claimed, so
+        no later build takes the slot over and publishes it again. From here on the claim
+        is finished: `finish` and `fail` leave the row alone. A claim lost to another
+        builder (`ClaimLost`) commits nothing, and that builder's claim is left to it.
+        """
+        held = (self.slot, self.by) if self.held and self.slot is not None else None
+        try:
+            edition_id = store.commit_edition(edition, path, now, mail_to=mail_to, left_out=left_out,
+                                              slot=held)
+        except ClaimLost:
+            self.held = False
+            raise
+        self.held = False
+        return edition_id
+
     def finish(self, store: Store, now: datetime, result: BuildResult) -> BuildResult:
-        """Record a claimed slot as built (or skipped, on a quiet day) and pass the result on."""
+        """Record a claimed slot as skipped on a quiet day (or built, if not done by `commit`)
+        and pass the result on."""
         if self.held and self.slot is not None:
             published = result.status == "published"
             path = str(result.path.relative_to(result.path.parents[3])) if published and result.path else None

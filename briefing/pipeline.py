@@ -246,8 +246,10 @@ def build(schedule: Schedule, workspace: Path, now: datetime, *, day: date | Non
     with schedule_lock(workspace, schedule.name), Store.open(workspace) as store:
         try:
             stop = claim.acquire(store, now)
-            if stop is not None:
-                return BuildResult(schedule=schedule.name, status="skipped", message=stop)
+            if stop is not None:  # built by a build that may have died before its index
+                repaired: list[Problem] = []
+                _repair_indexes(schedule, workspace, store, repaired)
+                return BuildResult(schedule=schedule.name, status="skipped", message=stop, problems=repaired)
             collected = (collect(schedule, workspace, None if dry_run else store, now, on_stage)
                          if collect_first else CollectResult(schedule=schedule.name))
             if dry_run:
@@ -290,8 +292,8 @@ def build(schedule: Schedule, workspace: Path, now: datetime, *, day: date | Non
             folder = archive.write_edition(output, edition, files)
             edition = replace(edition, slug=folder.name)
             on_stage("commit")
-            edition_id = store.commit_edition(edition, str(folder.relative_to(output)), now,
-                                              mail_to=_recipients(schedule, email), left_out=left_out)
+            edition_id = claim.commit(store, edition, str(folder.relative_to(output)), now,
+                                      mail_to=_recipients(schedule, email), left_out=left_out)
             on_stage("index")
             try:
                 _expire(schedule, output, store, now)

@@ -33,9 +33,12 @@ from smtp_server import Mailbox, smtp_server
 from test_mail import ARTICLES as MAIL_ARTICLES
 
 from briefing import archive, ledger
+from briefing.claims import SlotClaim
 from briefing.config import load_schedule
+from briefing.daemon import status_report
 from briefing.pipeline import BuildResult, build
 from briefing.store import Store
+from briefing.store.slots import ClaimLost
 
 ARTICLES = {  # test_mail's two stories and a third, so a crash can fall between incidents
     **MAIL_ARTICLES,
@@ -106,11 +109,10 @@ KILL_POINTS = [
     "after:briefing.archive:_reserve:1",             # final folder reserved, still empty
     "after:briefing.archive:write_edition:1",        # edition on disk, not committed
     "stage:commit",
-    "after:briefing.store:Store.commit_edition:1",   # committed, index not rebuilt yet
+    "after:briefing.store:Store.commit_edition:1",   # committed with its slot, index not rebuilt yet
     "stage:index",
     "after:briefing.archive:atomic_write:3",         # index.html rewritten, feed.xml not yet
-    "after:briefing.archive:rebuild_indexes:1",      # indexes done, slot not finished
-    "after:briefing.store:Store.finish_slot:1",      # slot built, mail not sent
+    "after:briefing.archive:rebuild_indexes:1",      # indexes done, mail not sent
     "after:briefing.store:Store.start_attempt:1",    # attempt claimed, server not contacted
     "after:briefing.mail:SMTPTransport.send:1",      # 250 to DATA, ledger not updated
     "after:briefing.store:Store.finish_delivery:1",  # first recipient recorded as sent
@@ -119,10 +121,11 @@ KILL_POINTS = [
 DATA_WINDOW = "after:briefing.mail:SMTPTransport.send:1"
 
 
-def _workspace(root: Path, tag: str) -> Path:
+def _workspace(root: Path, tag: str, empty: str = "skip") -> Path:
     to = f'"ana-{tag}@example.org", "ben-{tag}@example.org"'
     ws = make_workspace(root, ARTICLES, schedule="news",
-                        extra=f'\n[edition]\nformats = ["html", "json"]\n\n[email]\nto = [{to}]\n')
+                        extra=f'\n[edition]\nformats = ["html", "json"]\nempty = "{empty}"\n\n'
+                              f'[email]\nto = [{to}]\n')
     return ws
 
 
@@ -185,6 +188,7 @@ def check_invariants(ws: Path, box: Mailbox, tag: str, *, data_window: bool = Fa
         committed = {str(e["path"]) for e in editions}
         assert store.pending_articles("news") == []
         rows = store.deliveries("news")
+        slots = store.list_slots("news", limit=100)
         known = {a for a, in sqlite3.connect(output / ".state" / "state.db").execute(
             "select id from articles where schedule = 'news'")}
     assert len(known) == len(ARTICLES)
@@ -200,6 +204,9 @@ def check_invariants(ws: Path, box: Mailbox, tag: str, *, data_window: bool = Fa
     assert on_disk == committed
     assert not list((output / "news").glob("[0-9]*/[0-9]*/.*"))
     assert _indexed(ws) == committed
+    # The slot is recorded built, with its edition: what `briefing status` shows and what
+    # keeps a second build of it from publishing again.
+    assert slots and all(s["state"] == "built" and s["edition_path"] in committed for s in slots), slots
     # Mail: one row per (edition, recipient), sent; the server got it with that Message-ID.
     recipients = {f"ana-{tag}@example.org", f"ben-{tag}@example.org"}
     assert {(r["edition_id"], r["recipient"]) for r in rows} == \
@@ -372,3 +379,73 @@ def test_a_stale_index_is_rebuilt_by_a_quiet_build_but_not_by_a_dry_run(tmp_path
     assert not (root / "index.html").exists() and not (root / archive.INDEXED).exists()
     assert build(_schedule(ws), ws, DEMO_NOW + timedelta(hours=2)).status == "empty"
     assert _indexed(ws) == {"news/2026/11/23"}
+
+
+SLOT = DEMO_NOW.replace(hour=6, minute=30)  # the default edition time, "06:30" UTC
+AFTER_COMMIT = "after:briefing.store:Store.commit_edition:1"  # the edition committed, nothing after it
+
+
+@pytest.mark.parametrize("successor", ["daemon", "waiting build"])
+def test_a_build_killed_after_its_commit_leaves_its_slot_built(
+        tmp_path: Path, mailbox: tuple[Mailbox, int], monkeypatch: pytest.MonkeyPatch,
+        successor: str) -> None:
+    """SIGKILL between the edition's commit and the end of the build: the slot counts as
+    built (status says so, with the edition) and, with empty = "publish", neither the
+    daemon's build of that slot nor a build that waited for the lock meanwhile publishes
+    a second (quiet-day) edition; the first edition's mail goes out once."""
+    box, port = mailbox
+    ws = _workspace(tmp_path / "ws", "slot", empty="publish")
+    warm = _workspace(tmp_path / "warm", "warm")
+
+    def killed() -> None:
+        assert _killed_builds({AFTER_COMMIT: ws}, _env(port), warm) == {AFTER_COMMIT: signal.SIGKILL}
+
+    later = DEMO_NOW + timedelta(hours=1)
+    if successor == "daemon":
+        killed()
+        result = build(_schedule(ws), ws, later, slot=SLOT, claimed_by="daemon:test:1")
+    else:  # it found the slot unbuilt, then waited for the schedule lock while the other built and died
+        original = SlotClaim.prepare
+
+        def prepare(*args: object, **kwargs: object) -> SlotClaim:
+            claim = original(*args, **kwargs)  # type: ignore[arg-type]
+            killed()
+            return claim
+
+        with monkeypatch.context() as patch:
+            patch.setattr(SlotClaim, "prepare", prepare)
+            result = build(_schedule(ws), ws, later)
+    assert result.status == "skipped", result.message
+    with Store.open(ws) as store:
+        [edition] = store.list_editions("news")
+    [row] = status_report(ws, later)["schedules"][0]["slots"]
+    assert (row["state"], row["edition_path"]) == ("built", edition["path"]), row
+    for minutes in (30, 90):  # the daemon's mail ticks
+        ledger.retry_pending(ws, later + timedelta(minutes=minutes), [_schedule(ws)])
+    check_invariants(ws, box, "slot")
+
+
+def test_a_build_whose_claim_was_taken_over_commits_nothing(
+        tmp_path: Path, mailbox: tuple[Mailbox, int]) -> None:
+    """Builders that share the state but not the schedule lock (another host): one takes
+    the other's claim over as stale while it still builds. The first one's commit is
+    refused and rolled back, so the slot gets one edition, the second builder's."""
+    box, _ = mailbox
+    ws = _workspace(tmp_path, "lost", empty="publish")
+    other = "daemon:elsewhere:1"
+
+    def take_over(stage: str) -> None:
+        if stage == "commit":
+            with Store.open(ws) as store:
+                assert store.claim_slot("news", SLOT, other, DEMO_NOW)
+
+    with pytest.raises(ClaimLost, match="claimed by daemon:elsewhere:1"):
+        build(_schedule(ws), ws, DEMO_NOW, on_stage=take_over)
+    with Store.open(ws) as store:
+        assert store.list_editions("news") == [] and len(store.pending_articles("news")) == 3
+        row = store.slot("news", SLOT)
+        assert row is not None and (row["state"], row["claimed_by"]) == ("claimed", other)
+    result = build(_schedule(ws), ws, DEMO_NOW + timedelta(minutes=5), slot=SLOT, claimed_by=other)
+    assert result.status == "published", result.message
+    ledger.retry_pending(ws, DEMO_NOW + timedelta(hours=1), [_schedule(ws)])
+    check_invariants(ws, box, "lost")

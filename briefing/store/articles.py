@@ -19,6 +19,7 @@ from briefing.models import Article, Edition, Incident
 from briefing.store.core import StoreBase
 from briefing.store.deliveries import queued_delivery
 from briefing.store.schema import articles, deliveries, editions, incidents
+from briefing.store.slots import mark_built
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,13 +129,15 @@ class ArticlesMixin(StoreBase):
         return self._first(query.order_by(editions.c.id.desc()))
 
     def commit_edition(self, edition: Edition, path: str, now: datetime,
-                       mail_to: Sequence[str] = (), left_out: Sequence[str] = ()) -> int:
+                       mail_to: Sequence[str] = (), left_out: Sequence[str] = (),
+                       slot: tuple[datetime, str] | None = None) -> int:
         """Record a published edition and consume its articles, in one transaction.
 
         `mail_to` queues the edition's deliveries in the same transaction, so a crash
         right after publishing cannot leave an edition that nobody will mail. `left_out`
         (articles over `max_incidents`) are consumed in it too: in a transaction of their
-        own, a crash between the two made them the next build's edition instead.
+        own, a crash between the two made them the next build's edition instead. `slot`
+        (the slot time and its claimer) is marked built in it as well (`mark_built`).
         """
         with self.transaction() as conn:
             result = conn.execute(insert(editions).values(
@@ -156,6 +159,8 @@ class ArticlesMixin(StoreBase):
                         ).values(consumed_fingerprint=articles.c.fingerprint,
                                  consumed_edition=_first_edition(edition_id), incident_id=incident.id))
             self._consume(conn, edition.schedule, left_out, edition_id)
+            if slot is not None:
+                mark_built(conn, edition.schedule, *slot, path, now)
             return edition_id
 
     def consume_unused(self, schedule: str, ids: Sequence[str], edition_id: int | None) -> None:

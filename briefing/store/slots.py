@@ -2,7 +2,9 @@
 
 A slot row is written before an edition is built, so the daemon, cron and hand builds
 never make the same edition twice; the heartbeat is what `briefing status` reads to
-say whether the daemon runs.
+say whether the daemon runs. A slot becomes built in the transaction that commits its
+edition (`mark_built`, called from `commit_edition`), so no crash can leave an edition
+whose slot still reads claimed.
 """
 
 from __future__ import annotations
@@ -10,10 +12,38 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import Connection, and_, insert, select, update
 
+from briefing.errors import BriefingError
 from briefing.store.core import StoreBase
 from briefing.store.schema import SLOT_DONE, heartbeats, slots
+
+
+class ClaimLost(BriefingError):
+    """The slot's claim passed to another builder while this one built: it must not commit."""
+
+
+def mark_built(conn: Connection, schedule: str, slot: datetime, by: str, path: str, now: datetime) -> None:
+    """Inside the edition's commit transaction: record `by`'s claim on the slot as built.
+
+    Why in the same transaction: marked afterwards, a build that died between the two
+    (killed, power cut) left the slot claimed with its edition committed; the next build
+    took the claim over as if nothing had been built, `briefing status` showed it claimed,
+    then skipped, and with empty = "publish" a second (quiet-day) edition came out for it.
+    A claim no longer `by`'s (taken over by a builder on another host that judged it
+    stale) raises ClaimLost, which rolls the commit back: that builder publishes instead.
+    """
+    key = and_(slots.c.schedule == schedule, slots.c.slot == slot,
+               slots.c.state == "claimed", slots.c.claimed_by == by)
+    done = conn.execute(update(slots).where(key).values(
+        state="built", finished_at=now, edition_path=path, note="")).rowcount
+    if done != 1:
+        row = conn.execute(select(slots).where(slots.c.schedule == schedule, slots.c.slot == slot)).first()
+        holder = f"{row.state} by {row.claimed_by}" if row is not None else "not claimed"
+        raise ClaimLost(f"the {slot:%Y-%m-%d %H:%M} UTC edition of {schedule} is now {holder}; "
+                        "not committing a second edition for it",
+                        hint="two builders shared the state without sharing the schedule lock "
+                             "(output/.state on another host?); the other one publishes it")
 
 
 class SlotsMixin(StoreBase):
