@@ -303,14 +303,21 @@ class Daemon:
             return what(store)
 
     def _slot_open(self, name: str, slot: datetime) -> bool:
-        """Whether a slot still wants building: not done, attempts left, and no edition (by
-        hand, or under an earlier set of edition times) was published since it passed.
+        """Whether a slot still wants building: not done, attempts left, and no edition
+        already stands for it (`Store.edition_covering`: one of its day or later whose
+        window reaches it, made under an earlier set of edition times or by `--date`).
 
-        An edition "created" after now was made while the clock ran ahead (set to 2030 by
-        mistake, then put right); it does not count, or no slot would be built until 2030.
+        Decided by the editions' dates and windows, not by when they were created: a
+        replay of an earlier day (`briefing build --date <yesterday>`) made after the slot
+        passed but before the daemon got to it (catching up, or woken from sleep) is not
+        this slot's edition, and the daemon builds the slot. Nor is an edition made while
+        the clock ran ahead (set to 2030 by mistake, then put right).
         """
-        row, last = self._read(lambda store: (store.slot(name, slot), store.last_edition(name)))
-        if last is not None and slot <= last["created"] <= self.clock():
+        day = slot.astimezone(self.schedules[name].tz).date()
+        now = self.clock()
+        row, covering = self._read(lambda store: (store.slot(name, slot),
+                                                  store.edition_covering(name, slot, day, now)))
+        if covering is not None:
             return False
         return row is None or (row["state"] not in SLOT_DONE and int(row["attempts"]) < MAX_ATTEMPTS)
 

@@ -177,6 +177,25 @@ def test_two_daemons_started_together_build_one_edition(
     assert len(_editions(ws)) == 1
 
 
+def test_a_past_day_replayed_by_hand_after_the_slot_passed_leaves_the_slot_to_the_daemon(
+        tmp_path: Path, daemons: list[subprocess.Popen[str]]) -> None:
+    """The daemon was down (asleep) at today's edition time; meanwhile yesterday was
+    replayed by hand. That replay is yesterday's edition, not today's: the daemon builds
+    today's once it runs (it built nothing, the replay being created after the slot)."""
+    slot = (datetime.now(UTC) - timedelta(minutes=30)).replace(microsecond=0)
+    ws = _workspace(tmp_path, [slot], empty="publish")
+    yesterday = slot.date() - timedelta(days=1)
+    replay = CliRunner().invoke(main, ["build", "--date", yesterday.isoformat(), "-w", str(ws)])
+    assert replay.exit_code == 0 and len(_editions(ws)) == 1, replay.output
+    daemons.append(_start(ws))
+    built = _wait(lambda: [s for s in _slots(ws) if s["state"] == "built"], timeout=30,
+                  what="today's edition")
+    assert [s["slot"] for s in built] == [slot]  # type: ignore[attr-defined]
+    editions = _editions(ws)
+    assert [e["date"] for e in editions] == [slot.date().isoformat(), yesterday.isoformat()]
+    assert editions[0]["articles"] == 3
+
+
 @pytest.fixture
 def slow_feed() -> Iterator[tuple[WebServer, dict[str, float]]]:
     """A feed whose next answer is delayed by `delay["next"]` seconds (then answers at once)."""

@@ -261,3 +261,64 @@ def test_an_edition_made_while_the_clock_ran_ahead_does_not_block_the_daemon(tmp
     on_time = build(schedule, ws, now + timedelta(seconds=5), slot=slot, claimed_by="test")
     assert on_time.status == "published"
     assert not daemon._slot_open("t", slot)  # built now: never a second time
+
+
+@pytest.mark.parametrize("at", ["06:30", "00:00"])
+def test_a_past_day_replayed_after_the_slot_passed_does_not_block_todays_edition(tmp_path: Path,
+                                                                                 at: str) -> None:
+    """`briefing build --date <yesterday>` made after today's slot passed, before the daemon
+    built it (catching up, or just woken from sleep), was created "since the slot passed",
+    so the daemon never built today's edition. A midnight slot is where yesterday's window
+    ends, so its replay reached the slot too."""
+    from briefing.pipeline import build
+
+    ws = _inbox_workspace(tmp_path, "UTC")
+    path = ws / "schedules" / "t.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace('title = "T"', f'title = "T"\nat = ["{at}"]'),
+                    encoding="utf-8")
+    schedule = load_schedule(path)
+    now = _utc(2026, 11, 23, 7)
+    slot = latest_slot(schedule, now)
+    assert slot == datetime.combine(now.date(), time.fromisoformat(at), tzinfo=UTC)
+    replay = build(schedule, ws, now - timedelta(minutes=10), day=date(2026, 11, 22))
+    assert replay.status == "published"  # a quiet-day edition (empty = "publish")
+    daemon = Daemon(ws, clock=lambda: now)
+    daemon.schedules = {"t": schedule}
+    assert daemon._slot_open("t", slot)
+    built = build(schedule, ws, now + timedelta(seconds=5), slot=slot, claimed_by="test")
+    assert built.status == "published" and built.edition is not None and built.edition.date == now.date()
+    assert not daemon._slot_open("t", slot)  # built now: never a second time
+    again = build(schedule, ws, now + timedelta(minutes=1), day=date(2026, 11, 21))
+    assert again.status == "published" and not daemon._slot_open("t", slot)
+
+
+def test_an_edition_of_the_slots_day_made_after_it_passed_still_covers_it(tmp_path: Path) -> None:
+    """What still counts as the slot's edition without a slot row: a `--date` build of its
+    own day made after it passed, and an edition of a slot that the schedule's times no
+    longer have (from 00:30 to 23:30 after the 00:30 edition: no second one that night),
+    even with a replay of an older day made since."""
+    from briefing.pipeline import build
+
+    ws = _inbox_workspace(tmp_path, "UTC")
+    schedule = load_schedule(ws / "schedules" / "t.toml")
+    now = _utc(2026, 11, 23, 7)
+    daemon = Daemon(ws, clock=lambda: now)
+    daemon.schedules = {"t": schedule}
+    slot = latest_slot(schedule, now)
+    assert slot is not None
+    before = build(schedule, ws, slot - timedelta(minutes=5), day=now.date())
+    assert before.status == "published" and daemon._slot_open("t", slot)  # made before the slot
+    by_date = build(schedule, ws, now - timedelta(minutes=10), day=now.date())
+    assert by_date.status == "published" and not daemon._slot_open("t", slot)
+
+    (tmp_path / "moved").mkdir()
+    moved = _inbox_workspace(tmp_path / "moved", "UTC")
+    old = schedule.model_copy(update={"at": ("00:30",)})
+    old_slot = _utc(2026, 11, 24, 0, 30)
+    on_time = build(old, moved, old_slot + timedelta(seconds=5), slot=old_slot, claimed_by="test")
+    assert on_time.status == "published"
+    later = old_slot + timedelta(minutes=20)
+    assert build(old, moved, later - timedelta(minutes=5), day=date(2026, 11, 20)).status == "published"
+    night = Daemon(moved, clock=lambda: later)
+    night.schedules = {"t": schedule}
+    assert not night._slot_open("t", _utc(2026, 11, 23, 23, 30))

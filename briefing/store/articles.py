@@ -100,6 +100,23 @@ class ArticlesMixin(StoreBase):
             editions.c.schedule == schedule, editions.c.window_end < cutoff,
         ).order_by(editions.c.window_end.desc(), editions.c.id.desc()))
 
+    def edition_covering(self, schedule: str, slot: datetime, day: date,
+                         now: datetime) -> dict[str, object] | None:
+        """An edition that already stands for the edition slot `slot` of local date `day`.
+
+        An edition of the slot's day or a later one whose coverage window reaches the
+        slot: the edition of a slot the schedule's times no longer have (00:30 moved to
+        23:30 the evening before), or a `--date` build of the slot's own day made after it
+        passed. Why not any edition created since the slot passed: a replay of an earlier
+        day made then (`--date <yesterday>`) is that day's edition, its window ending at
+        that day's end, and it held back the slot's edition for good. A window ending after
+        `now` was made while the clock ran ahead (set to 2030, then put right): no count.
+        """
+        return self._first(select(editions).where(
+            editions.c.schedule == schedule, editions.c.date >= day.isoformat(),
+            editions.c.window_end >= slot, editions.c.window_end <= now,
+        ).order_by(editions.c.id.desc()))
+
     def published_after(self, schedule: str, cutoff: datetime) -> set[str]:
         """Ids of the articles that editions with a cut-off after `cutoff` published last.
 
