@@ -241,9 +241,10 @@ def _entities(tokens: list[str], forms: defaultdict[str, Counter[str]], lang: st
             run.pop()
         if run and run[-1].endswith(".") and tok[:1].isdigit():
             run.pop()  # "Terminal No. 3", "Vol. 2": the abbreviation belongs to the number
-        for part in _listed(_untitled(run)):
-            phrases.append(" ".join(_norm_token(t) for t in part))
-            forms["e:" + phrases[-1]][_POSSESSIVE.sub("", " ".join(part).rstrip("."))] += 1
+        run = _untitled(run)
+        if len(run) >= 2:
+            phrases.append(" ".join(_norm_token(t) for t in run))
+            forms["e:" + phrases[-1]][_POSSESSIVE.sub("", " ".join(run).rstrip("."))] += 1
         run = []
     return phrases
 
@@ -258,25 +259,6 @@ def _untitled(run: list[str]) -> list[str]:
            and run[start].lower().rstrip(".") in TITLES):
         start += 1
     return run[start:]
-
-
-def _listed(run: list[str]) -> list[list[str]]:
-    """The names of a capitalised run, split at "and" when it lists names of several words.
-
-    "Bosnia and Herzegovina" is one name, but "the United States and South Korea" two,
-    and "Alhandra and Vila Franca de Xira" joined a village to a town as one name. Two
-    single words either side of "and" stay together, as the commoner case; single words
-    left over are not multi-word names.
-    """
-    parts: list[list[str]] = [[]]
-    for tok in run:
-        if tok == "and":
-            parts.append([])
-        else:
-            parts[-1].append(tok)
-    if len(parts) > 1 and all(len(p) == 1 for p in parts):
-        parts = [run]
-    return [p for p in parts if len(p) >= 2]
 
 
 def _unelided(token: str) -> str:
