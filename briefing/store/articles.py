@@ -84,10 +84,6 @@ class ArticlesMixin(StoreBase):
             return result
 
     # -- editions ----------------------------------------------------------------
-    def last_edition(self, schedule: str) -> dict[str, object] | None:
-        return self._first(select(editions).where(editions.c.schedule == schedule)
-                          .order_by(editions.c.id.desc()))
-
     def edition_before(self, schedule: str, cutoff: datetime) -> dict[str, object] | None:
         """The edition whose cut-off (window end) is the latest one before `cutoff`.
 
