@@ -101,13 +101,10 @@ class SlotClaim:
         return edition_id
 
     def finish(self, store: Store, now: datetime, result: BuildResult) -> BuildResult:
-        """Record a claimed slot as skipped on a quiet day (or built, if not done by `commit`)
-        and pass the result on."""
+        """Record a slot still held as skipped (a quiet day) and pass the result on; a
+        published edition's slot was marked built by `commit`, which let the claim go."""
         if self.held and self.slot is not None:
-            published = result.status == "published"
-            path = str(result.path.relative_to(result.path.parents[3])) if published and result.path else None
-            store.finish_slot(self.schedule, self.slot, "built" if published else "skipped", now,
-                              path=path, note="" if published else result.message)
+            store.finish_slot(self.schedule, self.slot, "skipped", now, note=result.message)
             self.held = False
         return result
 
