@@ -26,7 +26,15 @@ import regex
 from briefing.furniture import is_byline, strip_dateline
 from briefing.language import told_language
 from briefing.models import Article
-from briefing.text import PAIRED_RUN, SENTENCE_ENDS, SPACELESS_RUN, char_chunks, script_chunks, split_words
+from briefing.text import (
+    PAIRED_RUN,
+    SENTENCE_ENDS,
+    SPACELESS_RUN,
+    UNMARKED_END,
+    char_chunks,
+    script_chunks,
+    split_words,
+)
 
 __all__ = ["Candidate", "candidates", "words_of"]
 
@@ -47,9 +55,6 @@ _PROMO = re.compile(
 )
 _FIGURE_GLUED = re.compile(r"(\d+(?:[.,:]\d+)*)")  # a figure and what is written onto it
 _TERMINAL = re.compile(rf"[{SENTENCE_ENDS}][\"'”’»)\]」』）]*$")  # the danda, 。, ။ and ។ too
-# Thai and Lao end a sentence with no mark: its last letter (ฯ, ๆ and a mark included), or
-# a figure after it ("...ตั้งแต่ปี 2554"), ends it; a colon or a comma still does not.
-_UNMARKED_END = regex.compile(r"[\p{Thai}\p{Lao}](?: ?\d(?:[\d.,]*\d)?%?)?[\"'”’»)\]]*$")
 # Verb-ish words: auxiliaries and common reporting verbs, plus inflected forms.
 _VERB_WORDS = """is are was were be been being am has have had do does did will would shall should
     can could may might must said says say told tells according warned warns added adds
@@ -156,13 +161,13 @@ def _judge(sentence: str, tokens: list[str], english: bool = True) -> tuple[bool
     The verb test knows English verbs only: in another language it would drop most
     short sentences ("Die Schulen bleiben geschlossen."), so there it is skipped; also in
     a sentence in Thai, Lao, Khmer or Burmese, which have no table to tell them by and
-    are told as English. A Thai or Lao sentence needs no final mark (see `_UNMARKED_END`).
+    are told as English. A Thai or Lao sentence needs no final mark (see `UNMARKED_END`).
     """
     if not _MIN_WORDS <= len(tokens) <= _MAX_WORDS or _LONG_RUN.search(sentence):
         return False, False
     spaceless = not sentence.isascii() and bool(SPACELESS_RUN.search(sentence))
     fragment = english and not spaceless and len(tokens) < _VERB_CHECK and not _has_verb(tokens)
-    ended = bool(_TERMINAL.search(sentence)) or (spaceless and bool(_UNMARKED_END.search(sentence)))
+    ended = bool(_TERMINAL.search(sentence)) or (spaceless and bool(UNMARKED_END.search(sentence)))
     if not ended or fragment:
         return False, False
     if _is_furniture(sentence) or sentence[0].islower():

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from briefing.text import UNMARKED_END  # Thai and Lao mark no sentence end
+
 __all__ = [
     "CLOSERS", "dateline_date", "is_boilerplate", "is_breadcrumb", "is_byline", "is_sentence",
     "strip_dateline", "word_count",
@@ -23,9 +25,6 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 _SPACELESS = re.compile(r"[\u0e01-\u0e4e\u0e81-\u0ede\u1000-\u103f\u1050-\u109f\u1780-\u17d3]")
 _SPACELESS_CHARACTERS = 5  # per word, marks included (Thai, Lao, Khmer and Burmese)
 _TERMINAL = re.compile(r"[.!?…。！？:\u104b\u17d4\u17d5]\W{0,3}$")  # and the Burmese ။, the Khmer ។ ៕
-# Thai and Lao mark no sentence end: a line ending in their letters (or a figure after
-# them) ends like a sentence.
-_UNMARKED_END = re.compile(r"[\u0e01-\u0e4e\u0e81-\u0ede](?: ?\d[\d.,]*%?)?[\"'”’)\]» ]*$")
 CLOSERS = "\"'”’)]»"
 
 
@@ -43,7 +42,7 @@ def word_count(line: str) -> int:
 def is_sentence(line: str) -> bool:
     """Ends like a sentence (terminal punctuation, maybe inside closing quotes; in Thai
     and Lao, which have none, a letter of theirs)."""
-    return _marked(line) or (not line.isascii() and bool(_UNMARKED_END.search(line)))
+    return _marked(line) or (not line.isascii() and bool(UNMARKED_END.search(line)))
 
 
 def _marked(line: str) -> bool:

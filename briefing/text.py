@@ -356,6 +356,9 @@ SPACELESS_RUN = regex.compile(
     r"[\p{Thai}--\p{Nd}]+|[\p{Lao}--\p{Nd}]+|[\p{Khmer}--\p{Nd}]+|[\p{Myanmar}--\p{Nd}]+",
     regex.VERSION1,
 )
+# Thai and Lao end a sentence with no mark: its last letter (ฯ, ๆ and a mark included), or
+# a figure after it ("...ตั้งแต่ปี 2554"), ends it; a colon or a comma still does not.
+UNMARKED_END = regex.compile(r"[\p{Thai}\p{Lao}](?: ?\d(?:[\d.,]*\d)?%?)?[\"'”’»)\]]*\s*$")
 # A letter with its marks; in Khmer and Burmese also the consonants stacked under it
 # (the coeng ្ and the virama ္ join the next consonant to the syllable).
 _CLUSTER = regex.compile(r"\P{M}(?:[\u17d2\u1039]\P{M}|\p{M})*")
